@@ -1,0 +1,132 @@
+"""Incremental changes to an index: add or replace articles, remove them.
+
+Only new or changed articles are chunked and embedded; unchanged ones are skipped by
+content checksum. BM25 statistics depend on the whole collection, so the BM25 matrices are
+refit from the stored chunk texts (cheap next to embedding).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.article import Article
+from corpus.chunk import chunk_article, passage_text
+from corpus.dedup import signature
+from embeddings.lexical import LexicalIndex
+from embeddings.store import IndexStore, StoredChunk
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest changed, and how fast it embedded."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    chunks_added: int
+    seconds: float
+    embed_seconds: float
+
+    @property
+    def passages_per_second(self) -> float:
+        return self.chunks_added / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class RemoveReport:
+    removed: tuple[str, ...]
+    missing: tuple[str, ...]
+    chunks_removed: int
+
+
+def ingest(
+    store: IndexStore, articles: Iterable[Article], encoder, progress: Progress | None = None
+) -> IngestReport:
+    """Add new articles, replace changed ones, skip unchanged ones; then commit.
+
+    ``encoder`` must be the one the index was built with (checked by the caller).
+    """
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    added, updated, unchanged, todo = _triage(store, articles)
+    if not todo:
+        return IngestReport((), (), tuple(unchanged), 0, time.perf_counter() - started, 0.0)
+    _drop_chunks(store, {a.id for a in todo})
+    chunks = [c for a in todo for c in chunk_article(a, store.settings)]
+    say(f"Embedding {len(chunks)} passages from {len(todo)} articles...")
+    t0 = time.perf_counter()
+    vectors = encoder.encode_passages([passage_text(c) for c in chunks])
+    embed_seconds = time.perf_counter() - t0
+    first = store.manifest.next_id
+    ids = np.arange(first, first + len(chunks), dtype=np.int64)
+    store.vectors.add(vectors, ids)
+    store.chunks += [
+        StoredChunk(int(i), c.doc_id, c.position, c.start, c.end)
+        for i, c in zip(ids, chunks, strict=True)
+    ]
+    for a in todo:
+        store.articles[a.id] = a
+        store.checksums[a.id] = a.checksum
+        store.signatures[a.id] = signature(f"{a.title}\n{a.text}")
+    store.manifest = _with_next_id(store, first + len(chunks))
+    _refresh(store, say)
+    return IngestReport(
+        tuple(added),
+        tuple(updated),
+        tuple(unchanged),
+        len(chunks),
+        time.perf_counter() - started,
+        embed_seconds,
+    )
+
+
+def remove(store: IndexStore, ids: Sequence[str], progress: Progress | None = None) -> RemoveReport:
+    """Remove articles (and their chunks) by id; unknown ids are reported, not fatal."""
+    present = [i for i in ids if i in store.articles]
+    missing = tuple(i for i in ids if i not in store.articles)
+    before = len(store.chunks)
+    if present:
+        _drop_chunks(store, set(present))
+        for i in present:
+            del store.articles[i], store.checksums[i], store.signatures[i]
+        _refresh(store, progress or (lambda _msg: None))
+    return RemoveReport(tuple(present), missing, before - len(store.chunks))
+
+
+def _triage(store: IndexStore, articles: Iterable[Article]):
+    added, updated, unchanged, todo = [], [], [], []
+    for a in articles:
+        old = store.checksums.get(a.id)
+        if old == a.checksum:
+            unchanged.append(a.id)
+            continue
+        (updated if old else added).append(a.id)
+        todo.append(a)
+    return added, updated, unchanged, todo
+
+
+def _drop_chunks(store: IndexStore, doc_ids: set[str]) -> None:
+    gone = [c.vid for c in store.chunks if c.doc_id in doc_ids]
+    store.vectors.remove(np.array(gone, dtype=np.int64))
+    store.chunks = [c for c in store.chunks if c.doc_id not in doc_ids]
+
+
+def _with_next_id(store: IndexStore, next_id: int):
+    from dataclasses import replace
+
+    return replace(store.manifest, next_id=next_id)
+
+
+def _refresh(store: IndexStore, say: Progress) -> None:
+    say(f"Indexing {len(store.chunks)} passages for keyword search...")
+    store.lexical = LexicalIndex.build(
+        [passage_text(store.chunk(i)) for i in range(len(store.chunks))]
+    )
+    store.regroup()
+    store.commit()

@@ -1,0 +1,102 @@
+"""The ``manifest.json`` of an index folder: what built it, and which files are current.
+
+The manifest is written last, with an atomic rename, so it is the commit point of every
+change: data files carry a generation number, and a crash before the rename leaves the
+previous manifest pointing at the previous, complete files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+class IndexFolderError(RuntimeError):
+    """An index folder that cannot be used as asked (missing, corrupt, other encoder)."""
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """Which encoder produced the vectors; an index refuses any other."""
+
+    name: str
+    fingerprint: str
+    dim: int
+
+    @classmethod
+    def of(cls, encoder) -> EncoderInfo:
+        """Describe any object with ``name``, ``fingerprint`` and ``dim`` (an Encoder)."""
+        return cls(str(encoder.name), str(encoder.fingerprint), int(encoder.dim))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    encoder: EncoderInfo
+    chunker: dict
+    generation: int = 0
+    next_id: int = 0
+    articles: int = 0
+    chunks: int = 0
+    format_version: int = FORMAT_VERSION
+    files: dict = field(default_factory=dict)
+
+    def next(self, **changes) -> Manifest:
+        """The manifest of the next generation, with its file names."""
+        gen = self.generation + 1
+        files = {
+            "articles": f"articles-{gen:06d}.jsonl",
+            "chunks": f"chunks-{gen:06d}.jsonl",
+            "vectors": f"vectors-{gen:06d}.faiss",
+            "bm25": f"bm25-{gen:06d}",
+        }
+        return replace(self, generation=gen, files=files, **changes)
+
+    def check_encoder(self, encoder: EncoderInfo, folder: Path) -> None:
+        """Refuse an encoder other than the one the index was built with.
+
+        >>> m = Manifest(EncoderInfo("e5", "abc", 384), {})
+        >>> m.check_encoder(EncoderInfo("e5", "abc", 384), Path("."))
+        """
+        if (encoder.fingerprint, encoder.dim) != (self.encoder.fingerprint, self.encoder.dim):
+            raise IndexFolderError(
+                f"{folder} was built with encoder {self.encoder.name} "
+                f"(fingerprint {self.encoder.fingerprint}, {self.encoder.dim} dims), but the "
+                f"current encoder is {encoder.name} (fingerprint {encoder.fingerprint}, "
+                f"{encoder.dim} dims). Use the same encoder (HOIDAP_EMBEDDER), or rebuild the "
+                f"index: hoidap ingest --rebuild --index {folder} PATH..."
+            )
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / MANIFEST
+    if not path.exists():
+        raise IndexFolderError(
+            f"{folder} is not a hoidap index (no {MANIFEST}); build one with `hoidap ingest`"
+        )
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("format_version") != FORMAT_VERSION:
+            raise IndexFolderError(
+                f"{path}: index format {raw.get('format_version')} is not supported "
+                f"(this hoidap reads format {FORMAT_VERSION}); "
+                "rebuild it with `hoidap ingest --rebuild`"
+            )
+        return Manifest(**{**raw, "encoder": EncoderInfo(**raw["encoder"])})
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IndexFolderError(
+            f"{path} is corrupt ({exc}); rebuild with `hoidap ingest --rebuild`"
+        ) from exc
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    tmp = folder / f".{MANIFEST}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(asdict(manifest), fh, ensure_ascii=False, indent=2)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / MANIFEST)

@@ -1,0 +1,86 @@
+"""The ``hoidap`` command line: a thin layer over the Python API.
+
+hoidap setup                      convert the bundled encoder, build the default index
+hoidap search "câu hỏi" [--k N] [--json]
+hoidap ingest PATH... [--index DIR] [--rebuild]
+hoidap remove ID... [--index DIR]
+hoidap articles [--json]
+hoidap eval QUESTIONS.jsonl | --squad FILE.json [--questions-from F] [--fold-questions]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from qa import commands
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hoidap", description="Hỏi đáp: questions over Vietnamese news"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "setup", help="prepare the encoder and the default index over the bundled articles"
+    )
+
+    s = sub.add_parser("search", help="print the best passages for a question")
+    s.add_argument("query")
+    s.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+    s.add_argument("--from", dest="date_from", help="only articles dated on or after YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", help="only articles dated on or before YYYY-MM-DD")
+    s.add_argument("--doc", action="append", help="only this article id (repeatable)")
+    s.add_argument("--source", action="append", help="only this outlet (repeatable)")
+
+    i = sub.add_parser("ingest", help="add articles (files or folders) to an index, incrementally")
+    i.add_argument("paths", nargs="+")
+    i.add_argument("--rebuild", action="store_true", help="start the index afresh")
+
+    r = sub.add_parser("remove", help="remove articles by id")
+    r.add_argument("ids", nargs="+")
+
+    a = sub.add_parser("articles", help="list the articles in an index")
+    a.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("eval", help="score retrieval on a question set")
+    e.add_argument("questions", nargs="?", help="questions JSONL (default: the bundled set)")
+    e.add_argument("--squad", help="SQuAD-format JSON: index its paragraphs and ask its questions")
+    e.add_argument("--questions-from", help="SQuAD file with the same ids whose questions to ask")
+    e.add_argument("--fold-questions", action="store_true", help="strip diacritics first")
+    e.add_argument("--out", help="predictions JSONL (default: eval-out/predictions.jsonl)")
+    e.add_argument("--k", type=int, default=10)
+    e.add_argument("--no-generate", action="store_true", help="retrieval only")
+    e.add_argument("--limit", type=int, help="only the first N questions")
+    for sp in (s, i, r, a, e):
+        sp.add_argument(
+            "--index", help="index folder (default: $HOIDAP_INDEX or ~/.cache/hoidap/index)"
+        )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hoidap`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return getattr(commands, args.command)(args)
+    except commands.UserError as exc:
+        print(f"hoidap: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "hoidap: interrupted; the index on disk is unchanged or fully updated", file=sys.stderr
+        )
+        return 130
+
+
+def print_json(obj) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""``hoidap eval``: run a question set through the retriever, write predictions and scores.
+
+Outputs, next to ``--out`` (default ``eval-out/predictions.jsonl``): the predictions
+(one JSON line per question), ``<stem>.metrics.json`` and ``<stem>.png``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.article import Article
+from qa.metrics import EvalRecord, retrieval_report
+from qa.questions import Question, load_questions
+from qa.report_plot import plot_report
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    questions: str | None = None
+    squad: str | None = None
+    questions_from: str | None = None
+    fold_questions: bool = False
+    index: str | None = None
+    out: str = "eval-out/predictions.jsonl"
+    k: int = 10
+    generate: bool = False
+    limit: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> EvalOptions:
+        return cls(
+            args.questions,
+            args.squad,
+            args.questions_from,
+            args.fold_questions,
+            args.index,
+            args.out or cls.out,
+            args.k,
+            not args.no_generate,
+            args.limit,
+        )
+
+
+def run_eval(options: EvalOptions, encoder, say: Callable[[str], None] = print) -> str:
+    """Evaluate and write outputs; returns the printed report."""
+    if options.k < 1:
+        raise ValueError(f"--k must be at least 1, got {options.k}")
+    retriever, questions = _setup(options, encoder, say)
+    if options.limit:
+        questions = questions[: options.limit]
+    if options.generate:
+        say("note: answer generation is not available yet; scoring retrieval only")
+    say(f"Asking {len(questions)} questions...")
+    predictions, records = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        hits = retriever.search(q.question, k=options.k)
+        ms = (time.perf_counter() - t0) * 1000
+        predictions.append(
+            {
+                "id": q.id,
+                "question": q.question,
+                "retrieved": [
+                    {"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)}
+                    for h in hits
+                ],
+                "latency_ms": {"retrieve": round(ms, 2)},
+            }
+        )
+        records.append(EvalRecord(q.id, q.type, q.sources, tuple(h.doc_id for h in hits), ms))
+    report = retrieval_report(records)
+    paths = _write(Path(options.out), predictions, report)
+    return report.format_table() + "\n\n" + "\n".join(f"wrote {p}" for p in paths)
+
+
+def _setup(options: EvalOptions, encoder, say):
+    from qa.retriever import Retriever
+
+    if options.squad:
+        from qa.squad import load_squad
+
+        data = load_squad(options.squad, options.questions_from, options.fold_questions)
+        folder = _squad_index(Path(options.squad), data.articles, encoder, say)
+        return Retriever.load(folder, encoder), list(data.questions)
+    if options.questions_from or options.fold_questions:
+        raise ValueError("--questions-from and --fold-questions go with --squad")
+    from corpus.bundled import questions_path
+
+    questions: list[Question] = load_questions(options.questions or questions_path())
+    return Retriever.load(options.index, encoder), questions
+
+
+def _squad_index(path: Path, articles: tuple[Article, ...], encoder, say) -> Path:
+    """An index of the file's paragraphs, cached by file content and encoder."""
+    from embeddings.ingest import ingest
+    from qa.library import cache_dir, open_index
+
+    key = hashlib.sha256(path.read_bytes() + str(encoder.fingerprint).encode()).hexdigest()[:16]
+    folder = cache_dir() / "eval-index" / f"{path.stem}-{key}"
+    store = open_index(folder, encoder)
+    if len(store.articles) != len(articles):
+        say(f"Indexing {len(articles)} paragraphs of {path.name} into {folder}...")
+        ingest(store, articles, encoder, say)
+    return folder
+
+
+def _write(out: Path, predictions: list[dict], report) -> list[Path]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        for p in predictions:
+            fh.write(json.dumps(p, ensure_ascii=False) + "\n")
+    metrics = out.with_name(out.stem + ".metrics.json")
+    metrics.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    return [out, metrics, plot_report(report, out.with_name(out.stem + ".png"))]

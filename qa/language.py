@@ -1,0 +1,51 @@
+"""Guess how a query was typed: Vietnamese, Vietnamese without diacritics, or English.
+
+Retrieval weighs its two signals differently for each: folded BM25 carries unaccented
+Vietnamese, while English questions share few words with Vietnamese passages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.normalize import fold_text, has_diacritics
+
+VIETNAMESE = "vi"
+UNACCENTED = "vi-folded"
+ENGLISH = "en"
+
+_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(uye|uya|oai|oay|uoi|uou|ieu|yeu|uay|uyu|oeo|"
+    r"ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|ua|ue|ui|uo|uu|uy|ye|[aeiouy])"
+    r"(ch|ng|nh|[cmnpt])?$"
+)
+_ENGLISH_WORDS = frozenset(
+    (
+        "the of and to in is was are were what which who whom whose when where why how "
+        "many much does did do has have had for with from by on at an as that this these "
+        "those it its be been than into about after before during between their there "
+        "they he she his her not or "
+    ).split()
+)
+_WORD = re.compile(r"[a-z]+")
+
+
+def query_language(query: str) -> str:
+    """``"vi"``, ``"vi-folded"`` or ``"en"``.
+
+    >>> query_language("Hà Lan đầu tư bao nhiêu?")
+    'vi'
+    >>> query_language("Ha Lan dau tu bao nhieu vao Ha Noi?")
+    'vi-folded'
+    >>> query_language("How much did the Netherlands invest in Hanoi?")
+    'en'
+    """
+    if has_diacritics(query):
+        return VIETNAMESE
+    words = _WORD.findall(fold_text(query))
+    if not words:
+        return UNACCENTED
+    english = sum(w in _ENGLISH_WORDS for w in words)
+    invalid = sum(not _SYLLABLE.match(w) for w in words)
+    return ENGLISH if english >= 1 and invalid / len(words) > 0.25 else UNACCENTED

@@ -1,0 +1,46 @@
+"""Where indexes live, and opening or creating one for a given encoder.
+
+The default index sits in ``$HOIDAP_CACHE/index`` (``~/.cache/hoidap/index``), or wherever
+``HOIDAP_INDEX`` points, and is built from the bundled articles on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from corpus.bundled import seeds_dir
+from corpus.chunk import ChunkerSettings
+from embeddings.ingest import Progress, ingest
+from embeddings.manifest import MANIFEST, EncoderInfo
+from embeddings.store import IndexStore
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("HOIDAP_CACHE") or Path.home() / ".cache" / "hoidap")
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("HOIDAP_INDEX") or cache_dir() / "index")
+
+
+def open_index(folder: Path, encoder, rebuild: bool = False) -> IndexStore:
+    """Load ``folder`` checking the encoder, or start an empty index there."""
+    info = EncoderInfo.of(encoder)
+    if rebuild or not (folder / MANIFEST).exists():
+        return IndexStore.create(folder, info, ChunkerSettings())
+    store = IndexStore.load(folder)
+    store.manifest.check_encoder(info, folder)
+    return store
+
+
+def ensure_default_index(folder: Path, encoder, progress: Progress | None = None) -> None:
+    """Build the default index over the bundled articles if it does not exist yet."""
+    from corpus.readers import read_paths
+
+    if (folder / MANIFEST).exists():
+        return
+    say = progress or (lambda _msg: None)
+    say(f"Building the default index in {folder} from the bundled articles...")
+    report = read_paths([seeds_dir()])
+    ingest(open_index(folder, encoder), report.articles, encoder, say)

@@ -1,0 +1,134 @@
+"""Hybrid retrieval: dense (FAISS) and Vietnamese-aware BM25, fused per query.
+
+>>> from qa import Retriever          # doctest: +SKIP
+>>> r = Retriever.load()              # doctest: +SKIP
+>>> r.search("Hà Lan đầu tư bao nhiêu vào Hà Nội?", k=3)[0].title   # doctest: +SKIP
+'Tăng cường đối ngoại, tạo nền tảng phát triển bền vững bước vào năm 2026'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from corpus.normalize import normalize_text
+from embeddings.manifest import EncoderInfo
+from embeddings.store import IndexStore
+from qa.fusion import FusionWeights, fuse
+from qa.hit import Filters, Hit
+from qa.language import query_language
+
+MAX_QUERY_CHARS = 2000
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched (empty, too long, not text)."""
+
+
+def clean_query(query: str) -> str:
+    """Normalize a query, or explain why it cannot be used.
+
+    >>> clean_query("  Hoà  bình ")
+    'Hòa bình'
+    """
+    if not isinstance(query, str):
+        raise QueryError(f"the question must be text, not {type(query).__name__}")
+    text = " ".join(normalize_text(query).split())
+    if not text:
+        raise QueryError("the question is empty: type a question, e.g. 'Hà Lan đầu tư bao nhiêu?'")
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the question is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}. "
+            "Ask a shorter question."
+        )
+    if sum(c.isalnum() for c in text) < max(1, len(text) // 4):
+        raise QueryError("the question has almost no letters or digits; is it binary data?")
+    return text
+
+
+class Retriever:
+    """Search an index; the encoder must be the one the index was built with."""
+
+    def __init__(
+        self, store: IndexStore, encoder, weights: FusionWeights | None = None, candidates: int = 50
+    ):
+        self.store = store
+        self.encoder = encoder
+        self.weights = weights or FusionWeights()
+        self.candidates = candidates
+        self._rows = {c.vid: row for row, c in enumerate(store.chunks)}
+
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, encoder=None) -> Retriever:
+        """Open an index (the default one, built on first use, when none is given)."""
+        from embeddings.encoder import default_encoder
+
+        from qa.library import default_index_dir, ensure_default_index
+
+        encoder = encoder or default_encoder()
+        if index_dir is None:
+            index_dir = default_index_dir()
+            ensure_default_index(index_dir, encoder)
+        store = IndexStore.load(Path(index_dir))
+        store.manifest.check_encoder(EncoderInfo.of(encoder), store.folder)
+        return cls(store, encoder)
+
+    def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query``, best first."""
+        text = clean_query(query)
+        if k < 1:
+            raise QueryError(f"k must be at least 1, got {k}")
+        allowed = self._allowed_rows(filters)
+        if len(self.store.chunks) == 0 or (allowed is not None and len(allowed) == 0):
+            return []
+        qvec = self.encoder.encode_queries([text])[0]
+        lexical = self.store.lexical.scores(text)
+        rows = self._candidates(qvec, lexical, allowed, k)
+        dense = self._dense_scores(qvec, rows)
+        weight = self.weights.for_language(query_language(text))
+        fused = fuse(dense, lexical[rows], weight)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [self._hit(rows[i], fused[i], dense[i], lexical[rows[i]]) for i in order]
+
+    def _allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or not filters.active:
+            return None
+        ok = {d for d, a in self.store.articles.items() if filters.allows(d, a.date, a.source)}
+        return np.array(
+            [r for r, c in enumerate(self.store.chunks) if c.doc_id in ok], dtype=np.int64
+        )
+
+    def _candidates(self, qvec, lexical, allowed, k: int) -> np.ndarray:
+        n = max(self.candidates, k)
+        if allowed is not None:
+            # Filters can exclude most of the dense top-n, so score the allowed rows directly.
+            dense = self._dense_scores(qvec, allowed)
+            top_dense = allowed[np.argsort(-dense)[:n]]
+            top_lex = allowed[np.argsort(-lexical[allowed], kind="stable")[:n]]
+        else:
+            ids, _ = self.store.vectors.search(qvec, n)
+            top_dense = np.array([self._rows[i] for i in ids], dtype=np.int64)
+            top_lex = np.argsort(-lexical, kind="stable")[:n]
+        top_lex = top_lex[lexical[top_lex] > 0]
+        return np.unique(np.concatenate([top_dense, top_lex]))
+
+    def _dense_scores(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        vids = np.array([self.store.chunks[r].vid for r in rows], dtype=np.int64)
+        return self.store.vectors.vectors(vids) @ qvec
+
+    def _hit(self, row: int, score: float, dense: float, lexical: float) -> Hit:
+        c = self.store.chunk(int(row))
+        return Hit(
+            c.doc_id,
+            c.chunk_id,
+            c.text,
+            float(score),
+            c.title,
+            c.date,
+            c.start,
+            c.end,
+            c.source,
+            float(dense),
+            float(lexical),
+        )
