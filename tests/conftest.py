@@ -1,0 +1,45 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fakes import FakeEncoder  # noqa: E402
+
+from corpus.article import Article  # noqa: E402
+
+ARTICLES = [
+    Article(
+        id="hl",
+        title="Hà Nội và Hà Lan",
+        text="Đến hết năm 2024, Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội.\n\n"
+        "Kim ngạch xuất nhập khẩu đạt khoảng 1,165 tỷ USD.",
+        date="2025-12-25",
+        source="thoidai.com.vn",
+    ),
+    Article(
+        id="vc",
+        title="Hà Nội và Viêng Chăn",
+        text="Hai Thủ đô ký 2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở.\n\n"
+        "Lễ trao Huân chương Phát triển hạng 2 cho Hà Nội.",
+        date="2025-12-02",
+        source="kinhtedothi.vn",
+    ),
+    Article(
+        id="qc",
+        title="Hà Nội tăng cường hợp tác với Quảng Châu",
+        text="GDP năm 2024 của Quảng Châu đạt hơn 3.100 tỷ nhân dân tệ. Quảng Châu có hơn 4 triệu "
+        "thực thể kinh doanh.",
+    ),
+]
+
+
+@pytest.fixture
+def encoder():
+    return FakeEncoder()
+
+
+@pytest.fixture
+def articles():
+    return list(ARTICLES)

@@ -1,0 +1,48 @@
+import pytest
+
+from embeddings.ingest import ingest
+from qa.hit import Filters
+from qa.library import open_index
+from qa.retriever import QueryError, Retriever
+
+
+@pytest.fixture
+def retriever(tmp_path, encoder, articles):
+    store = open_index(tmp_path / "idx", encoder)
+    ingest(store, articles, encoder)
+    return Retriever(store, encoder)
+
+
+def test_hits_are_records_that_point_into_articles(retriever):
+    hits = retriever.search("Hà Lan đầu tư bao nhiêu vào Hà Nội?", k=2)
+    assert hits[0].doc_id == "hl"
+    assert hits[0].date == "2025-12-25" and hits[0].title == "Hà Nội và Hà Lan"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:
+        assert retriever.store.articles[h.doc_id].text[h.start : h.end] == h.text
+
+
+def test_unaccented_and_tone_variant_queries_find_the_same_article(retriever):
+    assert retriever.search("ha lan dau tu bao nhieu", k=1)[0].doc_id == "hl"
+    assert retriever.search("hai thu do ky may thoa thuan", k=1)[0].doc_id == "vc"
+    assert retriever.search("bao nhiêu thoả thuận", k=1)[0].doc_id == "vc"
+
+
+def test_filters(retriever):
+    only = retriever.search("Hà Nội", k=5, filters=Filters(doc_ids=frozenset({"qc"})))
+    assert {h.doc_id for h in only} == {"qc"}
+    dated = retriever.search("Hà Nội", k=5, filters=Filters(date_from="2025-12-10"))
+    assert {h.doc_id for h in dated} == {"hl"}
+    outlet = retriever.search("Hà Nội", k=5, filters=Filters(sources=frozenset({"kinhtedothi.vn"})))
+    assert {h.doc_id for h in outlet} == {"vc"}
+    assert retriever.search("Hà Nội", k=5, filters=Filters(doc_ids=frozenset())) == []
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "x" * 20_000, "\x00\x01\x02\x03\x04\x05\x06\x07"])
+def test_bad_queries_get_clear_errors(retriever, bad):
+    with pytest.raises(QueryError):
+        retriever.search(bad)
+
+
+def test_k_larger_than_index(retriever):
+    assert len(retriever.search("Hà Nội", k=100)) == len(retriever.store.chunks)
