@@ -1,0 +1,82 @@
+import json
+
+import pytest
+from fakes import FakeEncoder
+
+from corpus.bundled import questions_path, seeds_dir
+from qa.cli import main
+
+HITS_KEYS = {"doc_id", "chunk_id", "score", "title", "date", "text", "start", "end"}
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    import embeddings.encoder
+
+    fake = FakeEncoder()
+    monkeypatch.setattr(embeddings.encoder, "default_encoder", lambda: fake)
+    index = str(tmp_path / "idx")
+
+    def run(*argv):
+        return main([*argv, "--index", index])
+
+    assert run("ingest", str(seeds_dir())) == 0
+    return run
+
+
+def test_search_json_contract(cli, capsys):
+    capsys.readouterr()
+    assert cli("search", "Hà Lan đầu tư bao nhiêu vào Hà Nội?", "--k", "3", "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["query"] == "Hà Lan đầu tư bao nhiêu vào Hà Nội?"
+    assert len(out["hits"]) == 3
+    assert all(set(h) == HITS_KEYS for h in out["hits"])
+    assert out["hits"][0]["doc_id"] == "000_7de53399bb164004"
+
+
+def test_search_text_output(cli, capsys):
+    capsys.readouterr()
+    assert cli("search", "Quảng Châu GDP", "--k", "2") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[1] ") and "score=" in out
+
+
+def test_ingest_is_incremental_and_remove_works(cli, capsys, tmp_path):
+    capsys.readouterr()
+    assert cli("ingest", str(seeds_dir())) == 0
+    assert "0 added, 0 updated, 5 unchanged" in capsys.readouterr().out
+    assert cli("remove", "002_9d4bb506aa5ff774") == 0
+    assert cli("remove", "no_such_id") == 1
+    assert "not in the index: no_such_id" in capsys.readouterr().err
+    assert cli("articles", "--json") == 0
+    ids = {a["id"] for a in json.loads(capsys.readouterr().out)}
+    assert "002_9d4bb506aa5ff774" not in ids and len(ids) == 4
+
+
+def test_near_duplicates_are_grouped(cli, capsys):
+    capsys.readouterr()
+    cli("articles", "--json")
+    rows = {a["id"]: a["group"] for a in json.loads(capsys.readouterr().out)}
+    assert rows["001_7904d5da10fffaac"] == rows["004_77504261a22b19dc"]
+    assert len(set(rows.values())) == 4
+
+
+def test_bad_input_is_a_clear_error(cli, capsys):
+    assert cli("search", "   ") == 2
+    assert "empty" in capsys.readouterr().err
+    assert cli("ingest", "/no/such/path") == 2
+    assert main(["search", "x", "--index", "/no/such/index"]) == 2
+
+
+def test_eval_writes_contract_files(cli, capsys, tmp_path):
+    out = tmp_path / "pred.jsonl"
+    assert cli("eval", str(questions_path()), "--no-generate", "--k", "5", "--out", str(out)) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) >= 60
+    assert set(lines[0]) == {"id", "question", "retrieved", "latency_ms"}
+    assert len(lines[0]["retrieved"]) == 5
+    assert set(lines[0]["retrieved"][0]) == {"doc_id", "chunk_id", "score"}
+    metrics = json.loads((tmp_path / "pred.metrics.json").read_text())
+    assert "by_type" in metrics
+    assert (tmp_path / "pred.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "R@1" in capsys.readouterr().out
