@@ -47,7 +47,6 @@ def _retriever(args):
 
 def setup(args) -> int:
     from embeddings.encoder import ensure_default_model
-
     from qa.library import default_index_dir, ensure_default_index
 
     _say(f"Encoder ready: {ensure_default_model()}")
@@ -87,7 +86,6 @@ def search(args) -> int:
 
 def ingest(args) -> int:
     from corpus.readers import read_paths
-
     from embeddings.ingest import ingest as run_ingest
     from qa.library import open_index
 

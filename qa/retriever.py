@@ -63,7 +63,6 @@ class Retriever:
     def load(cls, index_dir: str | Path | None = None, encoder=None) -> Retriever:
         """Open an index (the default one, built on first use, when none is given)."""
         from embeddings.encoder import default_encoder
-
         from qa.library import default_index_dir, ensure_default_index
 
         encoder = encoder or default_encoder()

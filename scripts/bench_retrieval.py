@@ -119,7 +119,9 @@ def main() -> None:
         big = open_index(Path(tmp) / "big", fake)
         t0 = time.perf_counter()
         ingest(big, synthetic_articles(args.big, seed_text), fake)
-        print(f"synthetic index: {len(big.chunks)} chunks built in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"synthetic index: {len(big.chunks)} chunks built in {time.perf_counter() - t0:.0f} s"
+        )
         latency(Retriever(big, encoder), queries, f"{len(big.chunks)} chunks", repeat=1)
 
 
