@@ -47,6 +47,23 @@ def clean_query(query: str) -> str:
     return text
 
 
+def spread(order, doc_ids: list[str], per_article: int = 2) -> list[int]:
+    """Reorder so no article takes more than ``per_article`` of the top places.
+
+    Passages of one article often crowd each other out; the extra ones keep their order
+    after the first pass, so nothing is dropped.
+
+    >>> spread([0, 1, 2, 3], ["a", "a", "a", "b"])
+    [0, 1, 3, 2]
+    """
+    seen: dict[str, int] = {}
+    first, rest = [], []
+    for i in order:
+        seen[doc_ids[i]] = seen.get(doc_ids[i], 0) + 1
+        (first if seen[doc_ids[i]] <= per_article else rest).append(int(i))
+    return first + rest
+
+
 class Retriever:
     """Search an index; the encoder must be the one the index was built with."""
 
@@ -87,8 +104,10 @@ class Retriever:
         dense = self._dense_scores(qvec, rows)
         weight = self.weights.for_language(query_language(text))
         fused = fuse(dense, lexical[rows], weight)
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [self._hit(rows[i], fused[i], dense[i], lexical[rows[i]]) for i in order]
+        order = spread(
+            np.argsort(-fused, kind="stable"), [self.store.chunks[r].doc_id for r in rows]
+        )
+        return [self._hit(rows[i], fused[i], dense[i], lexical[rows[i]]) for i in order[:k]]
 
     def _allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active:

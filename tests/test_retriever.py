@@ -46,3 +46,13 @@ def test_bad_queries_get_clear_errors(retriever, bad):
 
 def test_k_larger_than_index(retriever):
     assert len(retriever.search("Hà Nội", k=100)) == len(retriever.store.chunks)
+
+
+def test_spread_caps_each_article_but_drops_nothing():
+    from qa.retriever import spread
+
+    docs = ["a", "a", "a", "b", "a", "c"]
+    got = spread([0, 1, 2, 3, 4, 5], docs)
+    assert sorted(got) == list(range(6))
+    assert got[:4] == [0, 1, 3, 5]
+    assert spread([0, 1, 2], ["a", "a", "a"]) == [0, 1, 2]
