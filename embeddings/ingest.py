@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def ingest(
         store.articles[a.id] = a
         store.checksums[a.id] = a.checksum
         store.signatures[a.id] = signature(f"{a.title}\n{a.text}")
-    store.manifest = _with_next_id(store, first + len(chunks))
+    store.manifest = replace(store.manifest, next_id=first + len(chunks))
     _refresh(store, say)
     return IngestReport(
         tuple(added),
@@ -115,12 +115,6 @@ def _drop_chunks(store: IndexStore, doc_ids: set[str]) -> None:
     gone = [c.vid for c in store.chunks if c.doc_id in doc_ids]
     store.vectors.remove(np.array(gone, dtype=np.int64))
     store.chunks = [c for c in store.chunks if c.doc_id not in doc_ids]
-
-
-def _with_next_id(store: IndexStore, next_id: int):
-    from dataclasses import replace
-
-    return replace(store.manifest, next_id=next_id)
 
 
 def _refresh(store: IndexStore, say: Progress) -> None:

@@ -114,8 +114,8 @@ class IndexStore:
         )
         self._write_files(new)
         write_manifest(self.folder, new)
-        old, self.manifest = self.manifest, new
-        _remove_generation(self.folder, old)
+        self.manifest = new
+        _remove_superseded(self.folder, new)
 
     def _write_files(self, m: Manifest) -> None:
         f = self.folder
@@ -164,9 +164,9 @@ def _sync(fh) -> None:
     os.fsync(fh.fileno())
 
 
-def _remove_generation(folder: Path, manifest: Manifest) -> None:
+def _remove_superseded(folder: Path, current: Manifest) -> None:
     """Delete superseded files, and any debris a crashed write left behind."""
-    keep = set(read_manifest(folder).files.values()) | {MANIFEST}
+    keep = set(current.files.values()) | {MANIFEST}
     for entry in folder.iterdir():
         if entry.name in keep or entry.name.split("-")[0] not in _KINDS:
             continue

@@ -18,6 +18,31 @@ from collections.abc import Sequence
 from qa import commands
 
 
+def _add_search(sub) -> argparse.ArgumentParser:
+    s = sub.add_parser("search", help="print the best passages for a question")
+    s.add_argument("query")
+    s.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    s.add_argument("--json", action="store_true", help="print JSON instead of text")
+    s.add_argument("--from", dest="date_from", help="only articles dated on or after YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", help="only articles dated on or before YYYY-MM-DD")
+    s.add_argument("--doc", action="append", help="only this article id (repeatable)")
+    s.add_argument("--source", action="append", help="only this outlet (repeatable)")
+    return s
+
+
+def _add_eval(sub) -> argparse.ArgumentParser:
+    e = sub.add_parser("eval", help="score retrieval on a question set")
+    e.add_argument("questions", nargs="?", help="questions JSONL (default: the bundled set)")
+    e.add_argument("--squad", help="SQuAD-format JSON: index its paragraphs and ask its questions")
+    e.add_argument("--questions-from", help="SQuAD file with the same ids whose questions to ask")
+    e.add_argument("--fold-questions", action="store_true", help="strip diacritics first")
+    e.add_argument("--out", help="predictions JSONL (default: eval-out/predictions.jsonl)")
+    e.add_argument("--k", type=int, default=10)
+    e.add_argument("--no-generate", action="store_true", help="retrieval only")
+    e.add_argument("--limit", type=int, help="only the first N questions")
+    return e
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hoidap", description="Hỏi đáp: questions over Vietnamese news"
@@ -27,15 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "setup", help="prepare the encoder and the default index over the bundled articles"
     )
 
-    s = sub.add_parser("search", help="print the best passages for a question")
-    s.add_argument("query")
-    s.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
-    s.add_argument("--json", action="store_true", help="print JSON instead of text")
-    s.add_argument("--from", dest="date_from", help="only articles dated on or after YYYY-MM-DD")
-    s.add_argument("--to", dest="date_to", help="only articles dated on or before YYYY-MM-DD")
-    s.add_argument("--doc", action="append", help="only this article id (repeatable)")
-    s.add_argument("--source", action="append", help="only this outlet (repeatable)")
-
+    s = _add_search(sub)
     i = sub.add_parser("ingest", help="add articles (files or folders) to an index, incrementally")
     i.add_argument("paths", nargs="+")
     i.add_argument("--rebuild", action="store_true", help="start the index afresh")
@@ -46,15 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("articles", help="list the articles in an index")
     a.add_argument("--json", action="store_true")
 
-    e = sub.add_parser("eval", help="score retrieval on a question set")
-    e.add_argument("questions", nargs="?", help="questions JSONL (default: the bundled set)")
-    e.add_argument("--squad", help="SQuAD-format JSON: index its paragraphs and ask its questions")
-    e.add_argument("--questions-from", help="SQuAD file with the same ids whose questions to ask")
-    e.add_argument("--fold-questions", action="store_true", help="strip diacritics first")
-    e.add_argument("--out", help="predictions JSONL (default: eval-out/predictions.jsonl)")
-    e.add_argument("--k", type=int, default=10)
-    e.add_argument("--no-generate", action="store_true", help="retrieval only")
-    e.add_argument("--limit", type=int, help="only the first N questions")
+    e = _add_eval(sub)
     for sp in (s, i, r, a, e):
         sp.add_argument(
             "--index", help="index folder (default: $HOIDAP_INDEX or ~/.cache/hoidap/index)"

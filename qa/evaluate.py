@@ -97,11 +97,12 @@ def _setup(options: EvalOptions, encoder, say):
 
 def _squad_index(path: Path, articles: tuple[Article, ...], encoder, say) -> Path:
     """An index of the file's paragraphs, cached by file content and encoder."""
+    from embeddings.encoder import default_cache_dir
     from embeddings.ingest import ingest
-    from qa.library import cache_dir, open_index
+    from qa.library import open_index
 
     key = hashlib.sha256(path.read_bytes() + str(encoder.fingerprint).encode()).hexdigest()[:16]
-    folder = cache_dir() / "eval-index" / f"{path.stem}-{key}"
+    folder = default_cache_dir() / "eval-index" / f"{path.stem}-{key}"
     store = open_index(folder, encoder)
     if len(store.articles) != len(articles):
         say(f"Indexing {len(articles)} paragraphs of {path.name} into {folder}...")

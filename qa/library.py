@@ -16,12 +16,10 @@ from embeddings.manifest import MANIFEST, EncoderInfo
 from embeddings.store import IndexStore
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("HOIDAP_CACHE") or Path.home() / ".cache" / "hoidap")
-
-
 def default_index_dir() -> Path:
-    return Path(os.environ.get("HOIDAP_INDEX") or cache_dir() / "index")
+    from embeddings.encoder import default_cache_dir
+
+    return Path(os.environ.get("HOIDAP_INDEX") or default_cache_dir() / "index")
 
 
 def open_index(folder: Path, encoder, rebuild: bool = False) -> IndexStore:
