@@ -64,7 +64,28 @@ def group_duplicates(signatures: dict[str, np.ndarray], threshold: float = 0.2) 
     >>> group_duplicates(s)
     {'a': 'a', 'b': 'a', 'c': 'c'}
     """
+    return update_groups({}, signatures, set(signatures), threshold)
+
+
+def update_groups(
+    groups: dict[str, str],
+    signatures: dict[str, np.ndarray],
+    touched: set[str],
+    threshold: float = 0.2,
+) -> dict[str, str]:
+    """Regroup after the articles in ``touched`` were added, changed or removed.
+
+    Only pairs involving a touched article, or a member of a group that held one, are
+    compared again; other groups keep their membership, so one new article in a large
+    index costs one row of comparisons, not all pairs.
+
+    >>> s = {"a": signature("x y z w v u t"), "b": signature("k")}
+    >>> update_groups({"a": "a"}, s, {"b"})
+    {'a': 'a', 'b': 'b'}
+    """
     ids = sorted(signatures)
+    stale = {g for i, g in groups.items() if i in touched or i not in signatures}
+    redo = sorted({i for i in ids if i in touched or groups.get(i, i) in stale})
     parent = {i: i for i in ids}
 
     def root(i: str) -> str:
@@ -72,11 +93,17 @@ def group_duplicates(signatures: dict[str, np.ndarray], threshold: float = 0.2) 
             i = parent[i]
         return i
 
-    if ids:
+    def union(a: str, b: str) -> None:
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+
+    for i in ids:  # untouched groups stay together
+        if i not in redo and groups.get(i, i) in signatures:
+            union(i, groups.get(i, i))
+    if redo and ids:
         matrix = np.stack([signatures[i] for i in ids])
-        for row, doc in enumerate(ids):
-            sims = (matrix[row + 1 :] == matrix[row]).mean(axis=1)
-            for offset in np.nonzero(sims >= threshold)[0]:
-                a, b = root(doc), root(ids[row + 1 + offset])
-                parent[max(a, b)] = min(a, b)
+        for doc in redo:
+            sims = (matrix == signatures[doc]).mean(axis=1)
+            for j in np.nonzero(sims >= threshold)[0]:
+                union(doc, ids[j])
     return {i: root(i) for i in ids}

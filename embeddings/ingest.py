@@ -75,7 +75,7 @@ def ingest(
         store.checksums[a.id] = a.checksum
         store.signatures[a.id] = signature(f"{a.title}\n{a.text}")
     store.manifest = replace(store.manifest, next_id=first + len(chunks))
-    _refresh(store, say)
+    _refresh(store, {a.id for a in todo}, say)
     return IngestReport(
         tuple(added),
         tuple(updated),
@@ -95,7 +95,7 @@ def remove(store: IndexStore, ids: Sequence[str], progress: Progress | None = No
         _drop_chunks(store, set(present))
         for i in present:
             del store.articles[i], store.checksums[i], store.signatures[i]
-        _refresh(store, progress or (lambda _msg: None))
+        _refresh(store, set(present), progress or (lambda _msg: None))
     return RemoveReport(tuple(present), missing, before - len(store.chunks))
 
 
@@ -117,10 +117,10 @@ def _drop_chunks(store: IndexStore, doc_ids: set[str]) -> None:
     store.chunks = [c for c in store.chunks if c.doc_id not in doc_ids]
 
 
-def _refresh(store: IndexStore, say: Progress) -> None:
+def _refresh(store: IndexStore, touched: set[str], say: Progress) -> None:
     say(f"Indexing {len(store.chunks)} passages for keyword search...")
     store.lexical = LexicalIndex.build(
         [passage_text(store.chunk(i)) for i in range(len(store.chunks))]
     )
-    store.regroup()
+    store.regroup(touched)
     store.commit()

@@ -25,7 +25,7 @@ import numpy as np
 
 from corpus.article import Article, Chunk
 from corpus.chunk import ChunkerSettings
-from corpus.dedup import group_duplicates
+from corpus.dedup import update_groups
 from embeddings.lexical import LexicalIndex
 from embeddings.manifest import (
     MANIFEST,
@@ -133,8 +133,9 @@ class IndexStore:
     def _article_record(self, a: Article) -> dict:
         return {**asdict(a), "checksum": self.checksums[a.id], "group": self.groups.get(a.id, a.id)}
 
-    def regroup(self) -> None:
-        self.groups = group_duplicates(self.signatures)
+    def regroup(self, touched: set[str]) -> None:
+        """Update near-duplicate groups after ``touched`` articles were added or removed."""
+        self.groups = update_groups(self.groups, self.signatures, touched)
 
 
 def _read_articles(path: Path) -> tuple[dict[str, Article], dict[str, str], dict[str, str]]:

@@ -47,6 +47,17 @@ def clean_query(query: str) -> str:
     return text
 
 
+def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` highest scores (unordered), without sorting all of them.
+
+    >>> sorted(top_indices(np.array([0.1, 0.9, 0.5, 0.7]), 2).tolist())
+    [1, 3]
+    """
+    if n >= len(scores):
+        return np.arange(len(scores))
+    return np.argpartition(-scores, n - 1)[:n]
+
+
 def spread(order, doc_ids: list[str], per_article: int = 2) -> list[int]:
     """Reorder so no article takes more than ``per_article`` of the top places.
 
@@ -121,13 +132,12 @@ class Retriever:
         n = max(self.candidates, k)
         if allowed is not None:
             # Filters can exclude most of the dense top-n, so score the allowed rows directly.
-            dense = self._dense_scores(qvec, allowed)
-            top_dense = allowed[np.argsort(-dense)[:n]]
-            top_lex = allowed[np.argsort(-lexical[allowed], kind="stable")[:n]]
+            top_dense = allowed[top_indices(self._dense_scores(qvec, allowed), n)]
+            top_lex = allowed[top_indices(lexical[allowed], n)]
         else:
             ids, _ = self.store.vectors.search(qvec, n)
             top_dense = np.array([self._rows[i] for i in ids], dtype=np.int64)
-            top_lex = np.argsort(-lexical, kind="stable")[:n]
+            top_lex = top_indices(lexical, n)
         top_lex = top_lex[lexical[top_lex] > 0]
         return np.unique(np.concatenate([top_dense, top_lex]))
 

@@ -90,14 +90,15 @@ def latency(retriever: Retriever, queries: list[str], label: str, repeat: int = 
 
 
 def synthetic_articles(n_chunks: int, seed_text: str) -> list[Article]:
+    """Articles of words drawn from real text, until the chunker yields ``n_chunks``."""
     rng = np.random.default_rng(1)
     words = np.array(seed_text.split())
-    per_article = 10
-    out = []
-    for i in range(n_chunks // per_article):
-        paras = [" ".join(rng.choice(words, 120)) + "." for _ in range(per_article)]
-        # One paragraph per chunk: ~800 characters, close to the chunker's target.
-        out.append(Article(id=f"syn{i:06d}", title=f"Bài {i}", text="\n\n".join(paras)))
+    out, total = [], 0
+    while total < n_chunks:
+        paras = [" ".join(rng.choice(words, 150)) + "." for _ in range(10)]
+        article = Article(id=f"syn{len(out):06d}", title=f"Bài {len(out)}", text="\n\n".join(paras))
+        total += len(chunk_article(article))
+        out.append(article)
     return out
 
 
