@@ -46,3 +46,28 @@ class FakeEncoder:
             if texts
             else np.zeros((0, self.dim), np.float32)
         )
+
+
+class FakeGenerator:
+    """A scripted generator: ``reply`` is a string or a function of the prompt messages.
+
+    It streams the reply word by word, then a ``GenerationStats``, and records every prompt
+    it was given so tests can check what the model would have read.
+    """
+
+    name = "fake-generator"
+
+    def __init__(self, reply="Câu trả lời [1]."):
+        self.reply = reply
+        self.prompts = []
+
+    def stream(self, messages, max_new_tokens=96):
+        from qa.generator import GenerationStats
+
+        self.prompts.append(list(messages))
+        text = self.reply(messages) if callable(self.reply) else self.reply
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            yield word if i == 0 else " " + word
+        prompt_tokens = sum(len(m.content.split()) for m in messages)
+        yield GenerationStats(prompt_tokens, len(words), 1.0, 2.0)

@@ -1,0 +1,115 @@
+"""The answer records: what ``Answerer.ask`` returns and ``Answerer.stream`` yields.
+
+>>> t = Turn("user", "Hà Lan đầu tư bao nhiêu?")
+>>> Answer("q", "q", "Không tìm thấy.", (), True, "vi").to_dict()["refused"]
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from qa.hit import Hit
+
+ROLES = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation, oldest first in a history list.
+
+    >>> Turn.coerce({"role": "user", "content": "Chào"})
+    Turn(role='user', content='Chào')
+    """
+
+    role: str
+    content: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}; got {self.role!r}")
+        if not isinstance(self.content, str):
+            raise ValueError("history content must be text")
+
+    @classmethod
+    def coerce(cls, item: Turn | dict) -> Turn:
+        if isinstance(item, Turn):
+            return item
+        if not isinstance(item, dict) or set(item) - {"role", "content"}:
+            raise ValueError('each history item must be {"role": ..., "content": ...}')
+        role = item.get("role")
+        if role not in ("user", "assistant"):
+            raise ValueError(f"history role must be 'user' or 'assistant', got {role!r}")
+        return cls(item["role"], item.get("content", ""))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets into a cleaned article: the part of a passage that supports a claim."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Where the time went, in milliseconds, plus the generator's token counts.
+
+    ``prefill_tps`` is prompt tokens read per second; ``decode_tps`` new tokens per second
+    after the first.
+    """
+
+    retrieve_ms: float = 0.0
+    first_token_ms: float | None = None
+    total_ms: float = 0.0
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+    prefill_tps: float | None = None
+    decode_tps: float | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A finished answer.
+
+    ``citations[i]`` is the passage that marker ``[i+1]`` in ``text`` points to, and
+    ``highlights[i]`` the sentence of it that best supports the answer. ``passages`` are all
+    the numbered passages the generator was shown.
+    """
+
+    question: str
+    query: str  # the standalone search query (differs from question for follow-ups)
+    text: str
+    citations: tuple[Hit, ...]
+    refused: bool
+    language: str
+    highlights: tuple[Span, ...] = ()
+    passages: tuple[Hit, ...] = ()
+    timings: Timings = field(default_factory=Timings)
+
+    def _highlights(self) -> list[Span | None]:
+        return list(self.highlights) + [None] * (len(self.citations) - len(self.highlights))
+
+    def to_dict(self) -> dict:
+        """The JSON form used by ``hoidap ask --json`` and the REST API."""
+        return {
+            "question": self.question,
+            "query": self.query,
+            "answer": self.text,
+            "refused": self.refused,
+            "language": self.language,
+            "citations": [
+                {**c.to_dict(), "highlight": [h.start, h.end] if h else None}
+                for c, h in zip(self.citations, self._highlights(), strict=True)
+            ],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": asdict(self.timings),
+        }
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of answer text, streamed as the generator writes it."""
+
+    text: str

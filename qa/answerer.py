@@ -1,0 +1,165 @@
+"""Answer questions over an index: condense, retrieve, select, generate, cite or refuse.
+
+>>> from qa import Answerer                                  # doctest: +SKIP
+>>> a = Answerer.load()                                      # doctest: +SKIP
+>>> ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")    # doctest: +SKIP
+>>> ans.text, [c.title for c in ans.citations], ans.refused  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from qa.answer import Answer, Delta, Timings, Turn
+from qa.citations import cite
+from qa.condense import condense
+from qa.context import score_sentences, select_context
+from qa.generator import GenerationStats, Generator
+from qa.hit import Filters, Hit
+from qa.language import query_language
+from qa.prompt import load_template, render_prompt
+from qa.refusal import Evidence, RefusalPolicy, is_refusal
+from qa.retriever import QueryError, Retriever, clean_query
+
+MAX_HISTORY = 50
+
+
+class Answerer:
+    """Retriever + generator; cheap to build, the models load on first use."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator,
+        k: int = 5,
+        budget_chars: int = 1200,
+        max_new_tokens: int = 96,
+        policy: RefusalPolicy | None = None,
+        template: str = "answer",
+    ):
+        self.retriever = retriever
+        self.generator = generator
+        self.k = k
+        self.budget_chars = budget_chars
+        self.max_new_tokens = max_new_tokens
+        self.policy = policy or RefusalPolicy()
+        self.template = load_template(template)
+
+    @classmethod
+    def load(
+        cls, index_dir: str | Path | None = None, encoder=None, generator=None, **options
+    ) -> Answerer:
+        """The default index and models unless told otherwise (see ``Retriever.load``)."""
+        from qa.generator import TransformersGenerator
+
+        retriever = Retriever.load(index_dir, encoder)
+        return cls(retriever, generator or TransformersGenerator(), **options)
+
+    def ask(
+        self,
+        question: str,
+        history: Iterable[Turn | dict] | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """The whole answer at once (see ``stream``)."""
+        for event in self.stream(question, history, k, filters):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self,
+        question: str,
+        history: Iterable[Turn | dict] | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[Delta | Answer]:
+        """``Delta`` text pieces as they are generated, then the final ``Answer``.
+
+        Raises ``QueryError`` for an unusable question or history, before any work.
+        """
+        question = clean_query(question)
+        query = condense(question, standalone_questions(_turns(history)))
+        language = query_language(question)
+        t0 = time.perf_counter()
+        hits = self.retriever.search(query, k=k or self.k, filters=filters)
+        retrieve_ms = (time.perf_counter() - t0) * 1000
+        passages = select_context(query, hits, self.budget_chars)
+        if not passages or self.policy.gate(_evidence(query, hits, language)):
+            yield from self._refuse(question, query, language, passages, t0, retrieve_ms)
+            return
+        raw, stats = [], None
+        messages = render_prompt(self.template, query, passages, language)
+        for piece in self.generator.stream(messages, self.max_new_tokens):
+            if isinstance(piece, GenerationStats):
+                stats = piece
+            else:
+                raw.append(piece)
+                yield Delta(piece)
+        timings = _timings(retrieve_ms, stats, t0)
+        text = "".join(raw)
+        if is_refusal(text) or not text.strip():
+            yield self._refusal(question, query, language, passages, timings)
+            return
+        c = cite(text, passages)
+        cited = tuple(passages[i] for i in c.cited)
+        yield Answer(question, query, c.text, cited, False, language, c.highlights,
+                     tuple(passages), timings)  # fmt: skip
+
+    def _refusal(self, question, query, language, passages, timings) -> Answer:
+        text = self.template.refusal(language)
+        return Answer(question, query, text, (), True, language, (), tuple(passages), timings)
+
+    def _refuse(self, question, query, language, passages, t0, retrieve_ms):
+        text = self.template.refusal(language)
+        yield Delta(text)
+        total = (time.perf_counter() - t0) * 1000
+        timings = Timings(retrieve_ms=retrieve_ms, first_token_ms=total, total_ms=total)
+        yield self._refusal(question, query, language, passages, timings)
+
+
+def _turns(history: Iterable[Turn | dict] | None) -> list[Turn]:
+    if history is None:
+        return []
+    if isinstance(history, str | bytes | dict):
+        raise QueryError('history must be a list of {"role": ..., "content": ...} messages')
+    try:
+        turns = [Turn.coerce(item) for item in history]
+    except (ValueError, TypeError) as exc:
+        raise QueryError(f"bad history: {exc}") from None
+    return turns[-MAX_HISTORY:]
+
+
+def standalone_questions(history: list[Turn]) -> list[str]:
+    """Each earlier user question made standalone, in order.
+
+    >>> standalone_questions([Turn("user", "Hà Nội hợp tác với Viêng Chăn ra sao?"),
+    ...                       Turn("assistant", "..."), Turn("user", "Còn Quảng Châu?")])
+    ['Hà Nội hợp tác với Viêng Chăn ra sao?', 'Hà Nội hợp tác với Quảng Châu ra sao?']
+    """
+    done: list[str] = []
+    for turn in history:
+        if turn.role == "user" and turn.content.strip():
+            done.append(condense(" ".join(turn.content.split()), done))
+    return done
+
+
+def _evidence(query: str, hits: list[Hit], language: str) -> Evidence:
+    if not hits:
+        return Evidence(0.0, 0.0, language)
+    support = max((s.score for s in score_sentences(query, hits[:3])), default=0.0)
+    return Evidence(support, max(h.dense for h in hits), language)
+
+
+def _timings(retrieve_ms: float, stats: GenerationStats | None, t0: float) -> Timings:
+    total = (time.perf_counter() - t0) * 1000
+    if stats is None:
+        return Timings(retrieve_ms=retrieve_ms, total_ms=total)
+    first = None if stats.first_token_ms is None else retrieve_ms + stats.first_token_ms
+    return Timings(
+        retrieve_ms, first, total, stats.prompt_tokens, stats.new_tokens,
+        stats.prefill_tps, stats.decode_tps,
+    )  # fmt: skip

@@ -1,0 +1,66 @@
+"""When to say "the articles do not contain this": retrieval evidence first, then the model.
+
+Two checks, both cheap:
+1. Before generating, the retrieval evidence is scored. ``support`` is the best sentence's
+   IDF-weighted share of the question's terms (qa.context); ``dense`` the best passage's
+   cosine similarity. Too little of both, and the question is refused without calling the
+   generator. The thresholds are fitted on the bundled test set by
+   ``scripts/fit_refusal.py``; the fitted values and their scores are written beside them.
+2. After generating, an answer that is (or starts with) the refusal sentence, in either
+   language, is a refusal; the fixed sentence replaces whatever else the model wrote.
+
+>>> RefusalPolicy().gate(Evidence(support=0.05, dense=0.70, language="vi"))
+True
+>>> is_refusal("Không tìm thấy thông tin này trong các bài báo hiện có.")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.normalize import fold_text
+from qa.language import ENGLISH
+
+_REFUSAL = re.compile(
+    r"^\W*(?:khong tim thay|khong co thong tin|cac bai bao khong|cac doan trich khong|"
+    r"the articles do not|the passages do not|the articles don.t|i (?:cannot|can.t) find|"
+    r"there is no information)",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    support: float  # best sentence's weighted share of query terms, 0..1
+    dense: float  # best passage's cosine similarity to the query
+    language: str
+
+
+@dataclass(frozen=True)
+class RefusalPolicy:
+    """Thresholds on retrieval evidence; fitted by ``scripts/fit_refusal.py``.
+
+    Fitted 2026-11-22 on corpus/data/questions.jsonl (91 questions, 12 unanswerable):
+    see the script's output quoted in README.md ("Refusal").
+    """
+
+    min_support: float = 0.30
+    min_dense: float = 0.80
+    # English questions share few words with Vietnamese passages; only dense decides.
+    min_dense_english: float = 0.80
+
+    def gate(self, evidence: Evidence) -> bool:
+        """True when the evidence is too weak to try answering."""
+        if evidence.language == ENGLISH:
+            return evidence.dense < self.min_dense_english
+        return evidence.support < self.min_support and evidence.dense < self.min_dense
+
+
+def is_refusal(text: str) -> bool:
+    """Whether generated text says the passages hold no answer.
+
+    >>> is_refusal("The articles do not contain this information."), is_refusal("Có [1].")
+    (True, False)
+    """
+    return bool(_REFUSAL.match(fold_text(text).lower()))
