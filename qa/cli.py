@@ -2,6 +2,7 @@
 
 hoidap setup                      convert the bundled encoder, build the default index
 hoidap search "câu hỏi" [--k N] [--json]
+hoidap ask "câu hỏi" [--k N] [--json] [--model M] [--dtype D]
 hoidap ingest PATH... [--index DIR] [--rebuild]
 hoidap remove ID... [--index DIR]
 hoidap articles [--json]
@@ -15,7 +16,14 @@ import json
 import sys
 from collections.abc import Sequence
 
-from qa import commands
+from qa import ask_command, commands
+
+
+def _filter_args(s) -> None:
+    s.add_argument("--from", dest="date_from", help="only articles dated on or after YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", help="only articles dated on or before YYYY-MM-DD")
+    s.add_argument("--doc", action="append", help="only this article id (repeatable)")
+    s.add_argument("--source", action="append", help="only this outlet (repeatable)")
 
 
 def _add_search(sub) -> argparse.ArgumentParser:
@@ -23,10 +31,7 @@ def _add_search(sub) -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
-    s.add_argument("--from", dest="date_from", help="only articles dated on or after YYYY-MM-DD")
-    s.add_argument("--to", dest="date_to", help="only articles dated on or before YYYY-MM-DD")
-    s.add_argument("--doc", action="append", help="only this article id (repeatable)")
-    s.add_argument("--source", action="append", help="only this outlet (repeatable)")
+    _filter_args(s)
     return s
 
 
@@ -53,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     s = _add_search(sub)
+    k = ask_command.add_parser(sub, _filter_args)
     i = sub.add_parser("ingest", help="add articles (files or folders) to an index, incrementally")
     i.add_argument("paths", nargs="+")
     i.add_argument("--rebuild", action="store_true", help="start the index afresh")
@@ -64,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
 
     e = _add_eval(sub)
-    for sp in (s, i, r, a, e):
+    for sp in (s, k, i, r, a, e):
         sp.add_argument(
             "--index", help="index folder (default: $HOIDAP_INDEX or ~/.cache/hoidap/index)"
         )

@@ -56,19 +56,19 @@ def setup(args) -> int:
     return 0
 
 
+def ask(args) -> int:
+    from qa import ask_command
+
+    return ask_command.run(args, _retriever(args), _say)
+
+
 def search(args) -> int:
+    from qa.ask_command import filters_from
     from qa.cli import print_json
-    from qa.hit import Filters
     from qa.retriever import QueryError
 
-    filters = Filters(
-        date_from=args.date_from,
-        date_to=args.date_to,
-        doc_ids=frozenset(args.doc) if args.doc else None,
-        sources=frozenset(args.source) if args.source else None,
-    )
     try:
-        hits = _retriever(args).search(args.query, k=args.k, filters=filters)
+        hits = _retriever(args).search(args.query, k=args.k, filters=filters_from(args))
     except QueryError as exc:
         raise UserError(str(exc)) from exc
     if args.json:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.article import Article
+from qa.answer_metrics import AnswerRecord, answer_report
 from qa.metrics import EvalRecord, retrieval_report
 from qa.questions import Question, load_questions
 from qa.report_plot import plot_report
@@ -46,36 +47,80 @@ class EvalOptions:
         )
 
 
-def run_eval(options: EvalOptions, encoder, say: Callable[[str], None] = print) -> str:
-    """Evaluate and write outputs; returns the printed report."""
+def run_eval(
+    options: EvalOptions, encoder, say: Callable[[str], None] = print, generator=None
+) -> str:
+    """Evaluate and write outputs; returns the printed report.
+
+    With ``options.generate`` every question is also answered (``generator`` defaults to
+    the default ``TransformersGenerator``) and answer scores join the report.
+    """
     if options.k < 1:
         raise ValueError(f"--k must be at least 1, got {options.k}")
     retriever, questions = _setup(options, encoder, say)
     if options.limit:
         questions = questions[: options.limit]
-    if options.generate:
-        say("note: answer generation is not available yet; scoring retrieval only")
+    answerer = _answerer(retriever, generator, say) if options.generate else None
     say(f"Asking {len(questions)} questions...")
-    predictions, records = [], []
-    for q in questions:
+    predictions, records, answers = [], [], []
+    for n, q in enumerate(questions, 1):
         t0 = time.perf_counter()
         hits = retriever.search(q.question, k=options.k)
         ms = (time.perf_counter() - t0) * 1000
-        predictions.append(
-            {
-                "id": q.id,
-                "question": q.question,
-                "retrieved": [
-                    {"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)}
-                    for h in hits
-                ],
-                "latency_ms": {"retrieve": round(ms, 2)},
-            }
-        )
+        predictions.append(_prediction(q, hits, ms))
         records.append(EvalRecord(q.id, q.type, q.sources, tuple(h.doc_id for h in hits), ms))
+        if answerer is not None:
+            answers.append(_answer(answerer, q, predictions[-1]))
+            if n % 10 == 0:
+                say(f"  {n}/{len(questions)} answered")
     report = retrieval_report(records)
-    paths = _write(Path(options.out), predictions, report)
-    return report.format_table() + "\n\n" + "\n".join(f"wrote {p}" for p in paths)
+    answer_rep = answer_report(answers) if answers else None
+    paths = _write(Path(options.out), predictions, report, answer_rep)
+    text = report.format_table()
+    if answer_rep is not None:
+        text += "\n\n" + answer_rep.format_table()
+    return text + "\n\n" + "\n".join(f"wrote {p}" for p in paths)
+
+
+def _prediction(q: Question, hits, ms: float) -> dict:
+    return {
+        "id": q.id,
+        "question": q.question,
+        "retrieved": [
+            {"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)} for h in hits
+        ],
+        "latency_ms": {"retrieve": round(ms, 2)},
+    }
+
+
+def _answerer(retriever, generator, say):
+    from qa.answerer import Answerer
+    from qa.generator import TransformersGenerator
+
+    generator = generator or TransformersGenerator()
+    if hasattr(generator, "load"):
+        generator.load(say)
+    return Answerer(retriever, generator)
+
+
+def _answer(answerer, q: Question, prediction: dict) -> AnswerRecord:
+    """Answer ``q``, add the answer fields to its prediction line, and score record."""
+    from qa.citations import markers
+
+    ans = answerer.ask(q.question)
+    cited = tuple(h.doc_id for h in ans.citations)
+    t = ans.timings
+    prediction.update(answer=ans.text, citations=list(cited), refused=ans.refused)
+    prediction["latency_ms"].update(
+        first_token=None if t.first_token_ms is None else round(t.first_token_ms, 1),
+        total=round(t.total_ms, 1),
+    )
+    prediction["tokens"] = {"prompt": t.prompt_tokens, "new": t.new_tokens}
+    valid = all(1 <= m <= len(ans.citations) for m in markers(ans.text))
+    return AnswerRecord(
+        q.id, q.type, q.answerable, q.answers, ans.text, ans.refused, cited, q.sources,
+        valid, t.first_token_ms, t.total_ms,
+    )  # fmt: skip
 
 
 def _setup(options: EvalOptions, encoder, say):
@@ -110,11 +155,14 @@ def _squad_index(path: Path, articles: tuple[Article, ...], encoder, say) -> Pat
     return folder
 
 
-def _write(out: Path, predictions: list[dict], report) -> list[Path]:
+def _write(out: Path, predictions: list[dict], report, answers=None) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
         for p in predictions:
             fh.write(json.dumps(p, ensure_ascii=False) + "\n")
     metrics = out.with_name(out.stem + ".metrics.json")
-    metrics.write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    scores = report.to_dict()
+    if answers is not None:
+        scores["answers"] = answers.to_dict()
+    metrics.write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     return [out, metrics, plot_report(report, out.with_name(out.stem + ".png"))]

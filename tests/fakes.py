@@ -61,6 +61,9 @@ class FakeGenerator:
         self.reply = reply
         self.prompts = []
 
+    def load(self, say=print):
+        return None
+
     def stream(self, messages, max_new_tokens=96):
         from qa.generator import GenerationStats
 

@@ -80,3 +80,52 @@ def test_eval_writes_contract_files(cli, capsys, tmp_path):
     assert "by_type" in metrics
     assert (tmp_path / "pred.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "R@1" in capsys.readouterr().out
+
+
+@pytest.fixture
+def fake_generator(monkeypatch):
+    from fakes import FakeGenerator
+
+    import qa.generator
+
+    def reply(messages):
+        # Extractive: the first passage's first sentence, cited.
+        body = messages[-1].content.split("[1]", 1)[1].split("\n", 2)[1]
+        return body.split(". ")[0].rstrip(".") + " [1]."
+
+    fake = FakeGenerator(reply)
+    monkeypatch.setattr(qa.generator, "TransformersGenerator", lambda *a, **k: fake)
+    return fake
+
+
+def test_ask_streams_then_lists_sources(cli, capsys, fake_generator):
+    capsys.readouterr()
+    assert cli("ask", "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?") == 0
+    out, err = capsys.readouterr()
+    assert "[1]" in out and "Nguồn:" in out
+    assert "retrieve" in err and "total" in err
+
+
+def test_ask_json_is_the_answer_record(cli, capsys, fake_generator):
+    capsys.readouterr()
+    assert cli("ask", "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"answer", "citations", "refused", "timings", "passages"} <= set(out)
+    assert out["citations"][0]["doc_id"] and out["refused"] is False
+
+
+def test_ask_bad_question_is_a_clear_error(cli, capsys, fake_generator):
+    capsys.readouterr()
+    assert cli("ask", "\x00\x01\x02" * 30) == 2
+    assert "letters" in capsys.readouterr().err
+
+
+def test_eval_with_generation_adds_answer_fields(cli, capsys, tmp_path, fake_generator):
+    out = tmp_path / "pred.jsonl"
+    assert cli("eval", str(questions_path()), "--limit", "6", "--out", str(out)) == 0
+    line = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert {"answer", "citations", "refused"} <= set(line)
+    assert {"first_token", "total"} <= set(line["latency_ms"])
+    metrics = json.loads((tmp_path / "pred.metrics.json").read_text())
+    assert metrics["answers"]["n"] == 6
+    assert "F1" in capsys.readouterr().out

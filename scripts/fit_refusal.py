@@ -1,0 +1,67 @@
+"""Fit the retrieval-evidence refusal gate (qa.refusal.RefusalPolicy) on a question set.
+
+    HOIDAP_CACHE=... python scripts/fit_refusal.py [questions.jsonl] [--max-false 0.02]
+
+For every question it computes the evidence the answerer sees (best-sentence support and
+best dense score over the retrieved passages), then sweeps both thresholds and prints the
+pair that refuses the most unanswerable questions while wrongly refusing at most
+``--max-false`` of the answerable ones. The generator's own refusal comes on top of this
+gate, so the gate is kept conservative.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from corpus.bundled import questions_path
+from qa.answerer import _evidence
+from qa.language import ENGLISH, query_language
+from qa.questions import load_questions
+from qa.refusal import Evidence, RefusalPolicy
+from qa.retriever import Retriever
+
+
+def sweep(evidence: list[Evidence], answerable: list[bool], max_false: float):
+    best = None
+    for s in np.arange(0.0, 1.01, 0.02):
+        for d in np.arange(0.70, 0.951, 0.005):
+            policy = RefusalPolicy(float(s), float(d), float(d))
+            refused = [policy.gate(e) for e in evidence]
+            false = np.mean([r for r, a in zip(refused, answerable, strict=True) if a])
+            right = np.mean([r for r, a in zip(refused, answerable, strict=True) if not a])
+            key = (false <= max_false, right, -false, -s, -d)
+            if best is None or key > best[0]:
+                best = (key, policy, right, false)
+    return best[1:]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("questions", nargs="?", default=str(questions_path()))
+    p.add_argument("--max-false", type=float, default=0.02)
+    p.add_argument("--k", type=int, default=5)
+    args = p.parse_args()
+    retriever = Retriever.load()
+    questions = load_questions(args.questions)
+    evidence = []
+    for q in questions:
+        language = query_language(q.question)
+        hits = retriever.search(q.question, k=args.k)
+        evidence.append(_evidence(q.question, hits, language))
+    answerable = [q.answerable for q in questions]
+    for q, e in zip(questions, evidence, strict=True):
+        flag = "ANS " if q.answerable else "NONE"
+        print(
+            f"{flag} support={e.support:.3f} dense={e.dense:.3f} {e.language:9} {q.question[:60]}"
+        )
+    policy, right, false = sweep(evidence, answerable, args.max_false)
+    n_un = answerable.count(False)
+    print(f"\n{len(questions)} questions, {n_un} unanswerable, {ENGLISH} handled by dense only")
+    print(f"fitted: {policy}")
+    print(f"gate alone: refuses {right:.0%} of unanswerable, {false:.1%} of answerable")
+
+
+if __name__ == "__main__":
+    main()
