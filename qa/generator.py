@@ -21,6 +21,7 @@ from typing import Protocol
 from qa.answer import Turn
 
 _MODELS: dict[tuple[str, str], tuple[object, object]] = {}
+_PREFIXES: dict[tuple[int, str], tuple[object, object]] = {}  # (model, system) -> (ids, cache)
 _LOAD_LOCK = threading.Lock()
 _RUN_LOCK = threading.Lock()
 
@@ -59,14 +60,24 @@ class TransformersGenerator:
 
     ``spec=None`` takes ``$HOIDAP_GENERATOR`` or the default model; ``dtype`` is ``auto``
     (bf16 where the CPU has fast bf16, else fp32), ``bf16`` or ``fp32``. Decoding is greedy
-    with prompt lookup: answers copy spans of the passages, and looking them up in the
-    prompt lets several tokens be checked in one forward pass at no cost in quality.
+    with prompt lookup (``qa.decode``): answers copy spans of the passages, so guesses
+    looked up in the prompt let one forward pass produce several tokens, with output
+    identical to plain greedy decoding. The system message is the same for every
+    question, so its KV cache is computed once and copied into each generation
+    (``reuse_prefix``).
     """
 
-    def __init__(self, spec: str | Path | None = None, dtype: str = "auto", lookup: int = 10):
+    def __init__(
+        self,
+        spec: str | Path | None = None,
+        dtype: str = "auto",
+        lookup: int = 10,
+        reuse_prefix: bool = True,
+    ):
         from qa.genmodel import DEFAULT_GENERATOR
 
         self.spec = spec
+        self.reuse_prefix = reuse_prefix
         self.dtype = dtype
         self.lookup = lookup
         self.name = str(spec or _env_spec() or DEFAULT_GENERATOR)
@@ -94,7 +105,8 @@ class TransformersGenerator:
         model, tok = self.load()
         ids = _chat_ids(tok, messages)
         with _RUN_LOCK:
-            yield from _generate(model, tok, ids, max_new_tokens, self.lookup)
+            cache = _prefix_cache(model, tok, messages, ids) if self.reuse_prefix else None
+            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache)
 
 
 def _env_spec() -> str | None:
@@ -114,13 +126,35 @@ def _load(folder, dtype: str):
     return model, tok
 
 
-def _chat_ids(tok, messages: list[Turn]):
+def _chat_ids(tok, messages: list[Turn], generation_prompt: bool = True):
     text = tok.apply_chat_template(
         [{"role": m.role, "content": m.content} for m in messages],
         tokenize=False,
-        add_generation_prompt=True,
+        add_generation_prompt=generation_prompt,
     )
     return tok(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
+
+
+def _prefix_cache(model, tok, messages: list[Turn], ids):
+    """A fresh copy of the cached KV state of the system message, or None if not a prefix."""
+    import copy
+
+    import torch
+
+    if not messages or messages[0].role != "system":
+        return None
+    key = (id(model), messages[0].content)
+    if key not in _PREFIXES:
+        head = _chat_ids(tok, messages[:1], generation_prompt=False)
+        with torch.inference_mode():
+            out = model(input_ids=head, use_cache=True)
+        _PREFIXES[key] = (head, out.past_key_values)
+    head, cache = _PREFIXES[key]
+    n = head.shape[1]
+    # Tokenization must agree at the boundary, else the cached state would be wrong.
+    if ids.shape[1] <= n or not torch.equal(ids[0, :n], head[0]):
+        return None
+    return copy.deepcopy(cache)
 
 
 def _stop_ids(tok) -> list[int]:
@@ -128,57 +162,25 @@ def _stop_ids(tok) -> list[int]:
     return sorted(i for i in ids if isinstance(i, int) and i >= 0)
 
 
-def _generate(model, tok, ids, max_new_tokens: int, lookup: int):
-    import torch
+def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None):
+    """Stream text pieces, then stats; text is decoded incrementally from all new ids."""
+    from transformers import DynamicCache
 
-    streamer = _counting_streamer(tok)
-    kwargs = dict(
-        input_ids=ids,
-        attention_mask=torch.ones_like(ids),
-        max_new_tokens=max_new_tokens,
-        do_sample=False,
-        streamer=streamer,
-        eos_token_id=_stop_ids(tok),
-        pad_token_id=_stop_ids(tok)[0],
-    )
-    if lookup:
-        kwargs["prompt_lookup_num_tokens"] = lookup
-    failure: list[BaseException] = []
-
-    def work():
-        try:
-            with torch.inference_mode():
-                model.generate(**kwargs)
-        except BaseException as exc:  # surfaced in the caller's thread below
-            failure.append(exc)
-            streamer.end()
+    from qa.decode import greedy_stream
 
     t0 = time.perf_counter()
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    for piece in streamer:
-        if piece:
-            yield piece
-    thread.join()
-    if failure:
-        raise failure[0]
-    first = None if streamer.first is None else (streamer.first - t0) * 1000
-    total = (time.perf_counter() - t0) * 1000
-    yield GenerationStats(int(ids.shape[1]), streamer.count, first, total)
-
-
-def _counting_streamer(tok):
-    """A TextIteratorStreamer that also counts new tokens and times the first one."""
-    from transformers import TextIteratorStreamer
-
-    class CountingStreamer(TextIteratorStreamer):
-        count = 0
-        first: float | None = None
-
-        def put(self, value):
-            if not (self.skip_prompt and self.next_tokens_are_prompt):
-                self.count += int(value.numel())
-                self.first = self.first or time.perf_counter()
-            super().put(value)
-
-    return CountingStreamer(tok, skip_prompt=True, skip_special_tokens=True)
+    first, new, shown = None, [], ""
+    cache = cache if cache is not None else DynamicCache()
+    for token in greedy_stream(model, ids, cache, max_new_tokens, set(_stop_ids(tok)), lookup):
+        first = first or time.perf_counter()
+        new.append(token)
+        text = tok.decode(new, skip_special_tokens=True)
+        # A Vietnamese letter can span two tokens: wait until it is complete.
+        if len(text) > len(shown) and not text.endswith("\ufffd"):
+            yield text[len(shown) :]
+            shown = text
+    text = tok.decode(new, skip_special_tokens=True)
+    if len(text) > len(shown):
+        yield text[len(shown) :]
+    first_ms = None if first is None else (first - t0) * 1000
+    yield GenerationStats(int(ids.shape[1]), len(new), first_ms, (time.perf_counter() - t0) * 1000)
