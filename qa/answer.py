@@ -87,6 +87,7 @@ class Answer:
     highlights: tuple[Span, ...] = ()
     passages: tuple[Hit, ...] = ()
     timings: Timings = field(default_factory=Timings)
+    confidence: float | None = None  # mean log-probability of the generated tokens
 
     def _highlights(self) -> list[Span | None]:
         return list(self.highlights) + [None] * (len(self.citations) - len(self.highlights))
@@ -105,6 +106,7 @@ class Answer:
             ],
             "passages": [p.to_dict() for p in self.passages],
             "timings": asdict(self.timings),
+            "confidence": self.confidence,
         }
 
 

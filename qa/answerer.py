@@ -101,17 +101,19 @@ class Answerer:
                 yield Delta(piece)
         timings = _timings(retrieve_ms, stats, t0)
         text = "".join(raw)
-        if is_refusal(text) or not text.strip():
-            yield self._refusal(question, query, language, passages, timings)
+        confidence = stats.mean_logprob if stats else None
+        if is_refusal(text) or not text.strip() or self.policy.doubt(confidence):
+            yield self._refusal(question, query, language, passages, timings, confidence)
             return
         c = cite(text, passages)
         cited = tuple(passages[i] for i in c.cited)
         yield Answer(question, query, c.text, cited, False, language, c.highlights,
-                     tuple(passages), timings)  # fmt: skip
+                     tuple(passages), timings, confidence)  # fmt: skip
 
-    def _refusal(self, question, query, language, passages, timings) -> Answer:
+    def _refusal(self, question, query, language, passages, timings, confidence=None):
         text = self.template.refusal(language)
-        return Answer(question, query, text, (), True, language, (), tuple(passages), timings)
+        return Answer(question, query, text, (), True, language, (), tuple(passages), timings,
+                      confidence)  # fmt: skip
 
     def _refuse(self, question, query, language, passages, t0, retrieve_ms):
         text = self.template.refusal(language)

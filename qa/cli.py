@@ -53,8 +53,14 @@ def _parser() -> argparse.ArgumentParser:
         prog="hoidap", description="Hỏi đáp: questions over Vietnamese news"
     )
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser(
-        "setup", help="prepare the encoder and the default index over the bundled articles"
+    setup = sub.add_parser(
+        "setup", help="prepare the models and the default index over the bundled articles"
+    )
+    setup.add_argument(
+        "--generator",
+        dest="generators",
+        action="append",
+        help="generator(s) to prepare: an alias, 'all' (default: $HOIDAP_GENERATOR or default)",
     )
 
     s = _add_search(sub)

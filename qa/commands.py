@@ -47,12 +47,19 @@ def _retriever(args):
 
 def setup(args) -> int:
     from embeddings.encoder import ensure_default_model
+    from qa.genmodel import KNOWN, GeneratorError, ensure_generator
     from qa.library import default_index_dir, ensure_default_index
 
     _say(f"Encoder ready: {ensure_default_model()}")
     folder = default_index_dir()
     ensure_default_index(folder, _encoder(), _say)
     _say(f"Default index ready: {folder}")
+    names = args.generators or [None]
+    try:
+        for name in KNOWN if names == ["all"] else names:
+            _say(f"Generator ready: {ensure_generator(name, say=_say)}")
+    except GeneratorError as exc:
+        raise UserError(str(exc)) from exc
     return 0
 
 

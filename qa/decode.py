@@ -15,6 +15,14 @@ written here, in a few lines.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
+
+
+class Step(NamedTuple):
+    """One generated token and the log-probability the model gave it."""
+
+    token: int
+    logprob: float
 
 
 def propose(seq: list[int], max_tokens: int = 10, max_ngram: int = 3) -> list[int]:
@@ -56,8 +64,8 @@ def accept(candidates: list[int], predictions: list[int]) -> list[int]:
 
 def greedy_stream(
     model, ids, cache, max_new_tokens: int, stop_ids: set[int], lookup: int = 10
-) -> Iterator[int]:
-    """Yield new token ids, greedy, until a stop token (not yielded) or the limit.
+) -> Iterator[Step]:
+    """Yield new tokens (with log-probabilities), greedy, until a stop token or the limit.
 
     ``ids`` is the whole prompt (1 x n tensor); ``cache`` a ``DynamicCache`` already holding
     the KV state of a prefix of it (or empty). The cache is extended in place.
@@ -68,23 +76,30 @@ def greedy_stream(
     done = cache.get_seq_length()
     with torch.inference_mode():
         logits = model(input_ids=ids[:, done:], past_key_values=cache, use_cache=True).logits
-        token = int(logits[0, -1].argmax())
+        step = _best(logits[0, -1:])[0]
         produced = 0
-        while token not in stop_ids and produced < max_new_tokens:
-            yield token
+        while step.token not in stop_ids and produced < max_new_tokens:
+            yield step
             produced += 1
-            seq.append(token)
+            seq.append(step.token)
             guesses = propose(seq, min(lookup, max_new_tokens - produced)) if lookup else []
-            step = torch.tensor([[token, *guesses]])
-            logits = model(input_ids=step, past_key_values=cache, use_cache=True).logits
-            new = accept(guesses, logits[0].argmax(-1).tolist())
+            feed = torch.tensor([[step.token, *guesses]])
+            best = _best(model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0])
+            new = accept(guesses, [b.token for b in best])
             rejected = len(guesses) + 1 - len(new)
             if rejected:
                 cache.crop(-rejected)  # negative: remove from the end (all versions agree)
-            for t in new[:-1]:
-                if t in stop_ids or produced >= max_new_tokens:
+            for b in best[: len(new) - 1]:
+                if b.token in stop_ids or produced >= max_new_tokens:
                     return
-                yield t
+                yield b
                 produced += 1
-                seq.append(t)
-            token = new[-1]
+                seq.append(b.token)
+            step = best[len(new) - 1]
+
+
+def _best(logits) -> list[Step]:
+    """The greedy token of each row of logits, with its log-probability."""
+    logprobs = logits.float().log_softmax(-1)
+    values, tokens = logprobs.max(-1)
+    return [Step(int(t), float(v)) for t, v in zip(tokens, values, strict=True)]

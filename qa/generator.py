@@ -32,6 +32,7 @@ class GenerationStats:
     new_tokens: int
     first_token_ms: float | None
     total_ms: float
+    mean_logprob: float | None = None  # the model's confidence in what it wrote
 
     @property
     def prefill_tps(self) -> float | None:
@@ -118,10 +119,15 @@ def _env_spec() -> str | None:
 def _load(folder, dtype: str):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging
 
     torch_dtype = torch.bfloat16 if dtype == "bf16" else torch.float32
     tok = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
+    logging.disable_progress_bar()  # a bar per load is noise in a chat or a CLI answer
+    try:
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
+    finally:
+        logging.enable_progress_bar()
     model.eval()
     return model, tok
 
@@ -169,11 +175,12 @@ def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None):
     from qa.decode import greedy_stream
 
     t0 = time.perf_counter()
-    first, new, shown = None, [], ""
+    first, new, logprobs, shown = None, [], [], ""
     cache = cache if cache is not None else DynamicCache()
-    for token in greedy_stream(model, ids, cache, max_new_tokens, set(_stop_ids(tok)), lookup):
+    for step in greedy_stream(model, ids, cache, max_new_tokens, set(_stop_ids(tok)), lookup):
         first = first or time.perf_counter()
-        new.append(token)
+        new.append(step.token)
+        logprobs.append(step.logprob)
         text = tok.decode(new, skip_special_tokens=True)
         # A Vietnamese letter can span two tokens: wait until it is complete.
         if len(text) > len(shown) and not text.endswith("\ufffd"):
@@ -183,4 +190,6 @@ def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None):
     if len(text) > len(shown):
         yield text[len(shown) :]
     first_ms = None if first is None else (first - t0) * 1000
-    yield GenerationStats(int(ids.shape[1]), len(new), first_ms, (time.perf_counter() - t0) * 1000)
+    total_ms = (time.perf_counter() - t0) * 1000
+    confidence = sum(logprobs) / len(logprobs) if logprobs else None
+    yield GenerationStats(int(ids.shape[1]), len(new), first_ms, total_ms, confidence)

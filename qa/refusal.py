@@ -8,6 +8,8 @@ Two checks, both cheap:
    ``scripts/fit_refusal.py``; the fitted values and their scores are written beside them.
 2. After generating, an answer that is (or starts with) the refusal sentence, in either
    language, is a refusal; the fixed sentence replaces whatever else the model wrote.
+3. The model's own check: an answer written with low mean token log-probability is a
+   guess, and is replaced by the refusal too (``min_confidence``, fitted the same way).
 
 >>> RefusalPolicy().gate(Evidence(support=0.05, dense=0.70, language="vi"))
 True
@@ -49,6 +51,17 @@ class RefusalPolicy:
     min_dense: float = 0.80
     # English questions share few words with Vietnamese passages; only dense decides.
     min_dense_english: float = 0.80
+    # The model's own check: the mean log-probability of the answer it wrote. A guess
+    # (an answer the passages do not hold) is written with visibly less confidence.
+    min_confidence: float = -1.0
+
+    def doubt(self, confidence: float | None) -> bool:
+        """True when the generator was too unsure of its answer to show it.
+
+        >>> RefusalPolicy(min_confidence=-0.5).doubt(-0.9)
+        True
+        """
+        return confidence is not None and confidence < self.min_confidence
 
     def gate(self, evidence: Evidence) -> bool:
         """True when the evidence is too weak to try answering."""

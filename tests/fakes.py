@@ -57,8 +57,9 @@ class FakeGenerator:
 
     name = "fake-generator"
 
-    def __init__(self, reply="Câu trả lời [1]."):
+    def __init__(self, reply="Câu trả lời [1].", confidence=None):
         self.reply = reply
+        self.confidence = confidence
         self.prompts = []
 
     def load(self, say=print):
@@ -73,4 +74,4 @@ class FakeGenerator:
         for i, word in enumerate(words):
             yield word if i == 0 else " " + word
         prompt_tokens = sum(len(m.content.split()) for m in messages)
-        yield GenerationStats(prompt_tokens, len(words), 1.0, 2.0)
+        yield GenerationStats(prompt_tokens, len(words), 1.0, 2.0, self.confidence)

@@ -187,6 +187,15 @@ def test_weak_evidence_refuses_without_calling_the_model(index):
     assert ans.refused and a.generator.prompts == []
 
 
+@pytest.mark.parametrize("confidence, refused", [(-0.1, False), (-2.5, True), (None, False)])
+def test_an_unsure_model_answer_becomes_a_refusal(index, confidence, refused):
+    folder, encoder = index
+    gen = FakeGenerator(quote_best, confidence=confidence)
+    a = Answerer(Retriever.load(folder, encoder), gen, policy=RefusalPolicy(min_confidence=-1.0))
+    ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
+    assert ans.refused is refused and ans.confidence == confidence
+
+
 def test_english_questions_get_the_english_refusal(index):
     a = answerer(index, "The articles do not contain this information.")
     ans = a.ask("How much did the Netherlands invest in Hanoi?")

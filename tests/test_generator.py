@@ -1,0 +1,71 @@
+"""The real generators from PyPI: decoding is exact greedy, answers are cited."""
+
+import pytest
+import torch
+
+from qa.answer import Answer, Delta, Turn
+from qa.citations import markers
+from qa.hit import Hit
+from qa.prompt import load_template, render_prompt
+
+pytestmark = pytest.mark.model
+
+PASSAGE = Hit(
+    "hl", "hl#0",
+    "Đến hết năm 2024, Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội; kim ngạch xuất "
+    "nhập khẩu giữa hai bên đạt khoảng 1,165 tỷ USD, trong đó Hà Nội xuất khẩu 791 triệu USD.",
+    1.0, "Tăng cường đối ngoại", "2025-12-25", 0, 160,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def small():
+    from qa.generator import TransformersGenerator
+
+    g = TransformersGenerator("qwen2.5-0.5b", dtype="fp32")
+    g.load(lambda _: None)
+    return g
+
+
+def _text(events):
+    return "".join(e for e in events if isinstance(e, str))
+
+
+def test_lookup_and_prefix_cache_give_exactly_plain_greedy(small):
+    from qa.generator import TransformersGenerator, _chat_ids, _stop_ids
+
+    msgs = render_prompt(load_template(), "Kim ngạch xuất nhập khẩu đạt bao nhiêu?", [PASSAGE])
+    model, tok = small.load()
+    ids = _chat_ids(tok, msgs)
+    with torch.inference_mode():
+        ref = model.generate(
+            input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=40,
+            do_sample=False, eos_token_id=_stop_ids(tok),
+        )  # fmt: skip
+    expected = tok.decode(ref[0, ids.shape[1] :], skip_special_tokens=True)
+    fast = _text(small.stream(msgs, 40))
+    again = _text(small.stream(msgs, 40))  # the cached system prefix is reused, unchanged
+    plain = TransformersGenerator("qwen2.5-0.5b", "fp32", lookup=0, reuse_prefix=False)
+    assert fast == again == _text(plain.stream(msgs, 40)) == expected
+    stats = list(small.stream(msgs, 40))[-1]
+    assert stats.prompt_tokens == ids.shape[1] and stats.new_tokens > 0
+
+
+def test_stream_pieces_are_whole_characters(small):
+    msgs = [Turn("user", "Viết tên ba thành phố lớn của Việt Nam.")]
+    pieces = [e for e in small.stream(msgs, 24) if isinstance(e, str)]
+    assert pieces and all("\ufffd" not in p for p in pieces)
+
+
+def test_default_generator_answers_with_a_citation():
+    from qa.answerer import Answerer
+
+    answerer = Answerer.load()
+    events = list(answerer.stream("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"))
+    final = events[-1]
+    assert isinstance(final, Answer) and any(isinstance(e, Delta) for e in events)
+    assert not final.refused, final.text
+    assert "1,3 tỷ USD" in final.text
+    assert markers(final.text) and all(1 <= n <= len(final.citations) for n in markers(final.text))
+    assert final.citations[0].doc_id.startswith("000_")
+    assert final.timings.first_token_ms and final.timings.prompt_tokens > 0
