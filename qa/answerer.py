@@ -34,7 +34,7 @@ class Answerer:
         retriever: Retriever,
         generator: Generator,
         k: int = 5,
-        budget_chars: int = 1200,
+        budget_chars: int = 1000,
         max_new_tokens: int = 96,
         policy: RefusalPolicy | None = None,
         template: str = "answer",

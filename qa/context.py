@@ -82,9 +82,9 @@ def _grow(sentences: list[Sentence], best: int, budget: int) -> tuple[int, int]:
 def select_context(
     query: str,
     hits: list[Hit],
-    budget_chars: int = 1200,
+    budget_chars: int = 1000,
     max_excerpts: int = 3,
-    share: tuple[float, ...] = (0.6, 0.25, 0.15),
+    share: tuple[float, ...] = (0.8, 0.2),
 ) -> list[Hit]:
     """Excerpts of the best passages, best first, within ``budget_chars`` in all.
 

@@ -1,17 +1,23 @@
 """Fit the retrieval-evidence refusal gate (qa.refusal.RefusalPolicy) on a question set.
 
     HOIDAP_CACHE=... python scripts/fit_refusal.py [questions.jsonl] [--max-false 0.02]
+    python scripts/fit_refusal.py [questions.jsonl] --predictions PRED.jsonl [--max-false 0.08]
 
 For every question it computes the evidence the answerer sees (best-sentence support and
 best dense score over the retrieved passages), then sweeps both thresholds and prints the
 pair that refuses the most unanswerable questions while wrongly refusing at most
 ``--max-false`` of the answerable ones. The generator's own refusal comes on top of this
 gate, so the gate is kept conservative.
+
+With ``--predictions`` (a ``hoidap eval`` run made with ``min_confidence`` switched off) it
+fits the model's own check instead: the answer confidence (mean token log-probability)
+below which a generated answer is replaced by the refusal.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -37,12 +43,37 @@ def sweep(evidence: list[Evidence], answerable: list[bool], max_false: float):
     return best[1:]
 
 
+def fit_confidence(path: str, questions, max_false: float) -> None:
+    import json
+
+    answerable = {q.id: q.answerable for q in questions}
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    rows = [r for r in rows if r["id"] in answerable]
+    best = None
+    for t in sorted({r["confidence"] for r in rows if r.get("confidence") is not None}) + [-9]:
+        refused = {r["id"]: r["refused"] or (r.get("confidence") or 0) < t for r in rows}
+        ans = [refused[i] for i in refused if answerable[i]]
+        una = [refused[i] for i in refused if not answerable[i]]
+        false, right = float(np.mean(ans)), float(np.mean(una)) if una else 0.0
+        key = (false <= max_false, right - false, -t)
+        if best is None or key > best[0]:
+            best = (key, t, right, false)
+    _, t, right, false = best
+    print(f"{len(rows)} predictions; fitted min_confidence = {t:.4f}")
+    print(f"with it: refusal accuracy {right:.1%}, false refusals {false:.1%}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("questions", nargs="?", default=str(questions_path()))
     p.add_argument("--max-false", type=float, default=0.02)
     p.add_argument("--k", type=int, default=5)
+    p.add_argument("--predictions", help="fit min_confidence from a hoidap eval run instead")
     args = p.parse_args()
+    if args.predictions:
+        fit_confidence(args.predictions, load_questions(args.questions), args.max_false)
+        return
     retriever = Retriever.load()
     questions = load_questions(args.questions)
     evidence = []
