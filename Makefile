@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install test test-fast lint format bench eval-xquad
+.PHONY: install test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ format:
 
 bench:
 	$(PY) scripts/bench_retrieval.py
+
+bench-answer:  # first token, whole answer, tokens/s, peak RSS on the bundled corpus
+	$(PY) scripts/bench_answer.py
+
+eval-answers:  # answers + refusals + citations on the bundled question set
+	$(VENV)/bin/hoidap eval --out eval-out/answers.jsonl
+
+eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
+	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl
 
 eval-xquad:
 	$(VENV)/bin/hoidap eval --no-generate --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --out eval-out/xquad-vi.jsonl

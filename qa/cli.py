@@ -45,6 +45,7 @@ def _add_eval(sub) -> argparse.ArgumentParser:
     e.add_argument("--k", type=int, default=10)
     e.add_argument("--no-generate", action="store_true", help="retrieval only")
     e.add_argument("--limit", type=int, help="only the first N questions")
+    e.add_argument("--every", type=int, default=1, help="only every N-th question (a sample)")
     return e
 
 

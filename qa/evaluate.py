@@ -31,6 +31,7 @@ class EvalOptions:
     k: int = 10
     generate: bool = False
     limit: int | None = None
+    every: int = 1
 
     @classmethod
     def from_args(cls, args) -> EvalOptions:
@@ -44,6 +45,7 @@ class EvalOptions:
             args.k,
             not args.no_generate,
             args.limit,
+            args.every,
         )
 
 
@@ -58,6 +60,9 @@ def run_eval(
     if options.k < 1:
         raise ValueError(f"--k must be at least 1, got {options.k}")
     retriever, questions = _setup(options, encoder, say)
+    if options.every < 1:
+        raise ValueError(f"--every must be at least 1, got {options.every}")
+    questions = questions[:: options.every]
     if options.limit:
         questions = questions[: options.limit]
     answerer = _answerer(retriever, generator, say) if options.generate else None

@@ -129,3 +129,11 @@ def test_eval_with_generation_adds_answer_fields(cli, capsys, tmp_path, fake_gen
     metrics = json.loads((tmp_path / "pred.metrics.json").read_text())
     assert metrics["answers"]["n"] == 6
     assert "F1" in capsys.readouterr().out
+
+
+def test_eval_every_takes_a_sample(cli, tmp_path):
+    out = tmp_path / "pred.jsonl"
+    assert cli("eval", "--no-generate", "--every", "10", "--out", str(out)) == 0
+    ids = [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()]
+    assert ids[:2] == ["q001", "q011"]
+    assert cli("eval", "--no-generate", "--every", "0", "--out", str(out)) == 2
