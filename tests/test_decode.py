@@ -1,0 +1,87 @@
+"""Prompt-lookup decoding gives exactly greedy output, on a fake language model."""
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qa.decode import accept, greedy_stream, propose
+
+VOCAB = 12
+STOP = 11
+
+
+class Cache:
+    """Just the tokens whose 'KV state' is held; same crop/length API as DynamicCache."""
+
+    def __init__(self):
+        self.tokens = []
+
+    def get_seq_length(self):
+        return len(self.tokens)
+
+    def crop(self, n):
+        assert n < 0
+        del self.tokens[n:]
+
+
+class Out:
+    def __init__(self, logits):
+        self.logits = logits
+
+
+class FakeLM:
+    """Next token = a fixed function of the last three tokens seen: repetitive, like copying."""
+
+    calls = 0
+
+    def __call__(self, input_ids, past_key_values, use_cache=True):
+        self.calls += 1
+        rows = []
+        for t in input_ids[0].tolist():
+            past_key_values.tokens.append(t)
+            a, b, c = ([0, 0, 0] + past_key_values.tokens)[-3:]
+            rows.append(
+                torch.nn.functional.one_hot(torch.tensor((a * 7 + b * 3 + c) % VOCAB), VOCAB)
+            )
+        return Out(torch.stack(rows).float()[None] * 5)
+
+
+def plain_greedy(prompt, n):
+    seq, out = list(prompt), []
+    for _ in range(n):
+        a, b, c = ([0, 0, 0] + seq)[-3:]
+        t = (a * 7 + b * 3 + c) % VOCAB
+        if t == STOP:
+            break
+        out.append(t)
+        seq.append(t)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=30), st.integers(1, 25),
+       st.integers(0, 8), st.integers(0, 5))  # fmt: skip
+def test_lookup_decoding_equals_plain_greedy(prompt, n, lookup, cached):
+    cache = Cache()
+    ids = torch.tensor([prompt])
+    cached = min(cached, len(prompt) - 1)
+    if cached:
+        FakeLM()(ids[:, :cached], cache)  # a pre-filled prefix, like the system prompt
+    steps = list(greedy_stream(FakeLM(), ids, cache, n, {STOP}, lookup))
+    assert [s.token for s in steps] == plain_greedy(prompt, n)
+    assert all(s.logprob <= 0 for s in steps)
+    assert cache.get_seq_length() <= len(prompt) + len(steps) + 1
+
+
+def test_lookup_saves_forward_passes_on_repetitive_text():
+    prompt = [1, 2, 3] + plain_greedy([1, 2, 3], 30)  # the fake's output cycles
+    slow, fast = FakeLM(), FakeLM()
+    a = list(greedy_stream(slow, torch.tensor([prompt]), Cache(), 20, {STOP}, 0))
+    b = list(greedy_stream(fast, torch.tensor([prompt]), Cache(), 20, {STOP}, 10))
+    assert a == b and len(a) == 20
+    assert fast.calls < slow.calls / 3
+
+
+def test_propose_and_accept():
+    assert propose([4, 5, 6, 4, 5], 2) == [6, 4]
+    assert accept([1, 2], [1, 9, 0]) == [1, 9]
