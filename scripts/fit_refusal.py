@@ -56,7 +56,8 @@ def fit_confidence(path: str, questions, max_false: float) -> None:
         ans = [refused[i] for i in refused if answerable[i]]
         una = [refused[i] for i in refused if not answerable[i]]
         false, right = float(np.mean(ans)), float(np.mean(una)) if una else 0.0
-        key = (false <= max_false, right - false, -t)
+        feasible = false <= max_false
+        key = (feasible, right - false if feasible else -false, -t)
         if best is None or key > best[0]:
             best = (key, t, right, false)
     _, t, right, false = best
