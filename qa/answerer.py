@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from qa.answer import Answer, Delta, Timings, Turn
-from qa.citations import cite
+from qa.citations import cite, unsupported_numbers
 from qa.condense import condense
 from qa.context import score_sentences, select_context
 from qa.generator import GenerationStats, Generator
@@ -102,7 +102,8 @@ class Answerer:
         timings = _timings(retrieve_ms, stats, t0)
         text = "".join(raw)
         confidence = stats.mean_logprob if stats else None
-        if is_refusal(text) or not text.strip() or self.policy.doubt(confidence):
+        invented = unsupported_numbers(text, passages, query)
+        if is_refusal(text) or not text.strip() or invented or self.policy.doubt(confidence):
             yield self._refusal(question, query, language, passages, timings, confidence)
             return
         c = cite(text, passages)

@@ -85,6 +85,24 @@ def snap_numbers(text: str, passages: list[Hit]) -> str:
     return _NUMBER.sub(fix, text)
 
 
+def unsupported_numbers(answer: str, passages: list[Hit], question: str = "") -> list[str]:
+    """Numbers in ``answer`` that no passage (nor the question) contains: invented ones.
+
+    Compared by digits, so ``1.165`` matches a passage's ``1,165``; marker numbers are
+    ignored.
+
+    >>> ps = [Hit("a", "a#0", "tăng 8,5% năm 2025", 1.0, "T", None, 0, 18)]
+    >>> unsupported_numbers("8.5% [1], 7.800 đồng", ps)
+    ['7.800']
+    """
+    known = {re.sub(r"\D", "", m.group(0)) for p in [*passages] for m in _NUMBER.finditer(p.text)}
+    known |= {re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(question)}
+    bare = MARKER.sub(" ", answer)
+    return [
+        m.group(0) for m in _NUMBER.finditer(bare) if re.sub(r"\D", "", m.group(0)) not in known
+    ]
+
+
 def cite(answer: str, passages: list[Hit]) -> Cited:
     """Repair and renumber the markers of ``answer`` against the numbered ``passages``."""
     answer = snap_numbers(answer.strip(), passages)

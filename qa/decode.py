@@ -25,15 +25,20 @@ class Step(NamedTuple):
     logprob: float
 
 
-def propose(seq: list[int], max_tokens: int = 10, max_ngram: int = 3) -> list[int]:
+def propose(
+    seq: list[int], max_tokens: int = 10, max_ngram: int = 3, min_ngram: int = 2
+) -> list[int]:
     """Tokens that followed the latest earlier occurrence of the sequence's last n-gram.
+
+    A one-token match is a poor guess, and on a CPU every guess checked costs compute, so
+    at least ``min_ngram`` tokens must match.
 
     >>> propose([1, 2, 3, 4, 1, 2], max_tokens=3)
     [3, 4, 1]
-    >>> propose([1, 2, 3])
+    >>> propose([1, 2, 3, 1])
     []
     """
-    for n in range(max_ngram, 0, -1):
+    for n in range(max_ngram, min_ngram - 1, -1):
         if len(seq) <= n:
             continue
         tail = seq[-n:]

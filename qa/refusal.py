@@ -8,7 +8,9 @@ Two checks, both cheap:
    ``scripts/fit_refusal.py``; the fitted values and their scores are written beside them.
 2. After generating, an answer that is (or starts with) the refusal sentence, in either
    language, is a refusal; the fixed sentence replaces whatever else the model wrote.
-3. The model's own check: an answer written with low mean token log-probability is a
+3. Nothing invented: an answer quoting a number that no shown passage (nor the question)
+   contains is replaced by the refusal (``qa.citations.unsupported_numbers``).
+4. The model's own check: an answer written with low mean token log-probability is a
    guess, and is replaced by the refusal too (``min_confidence``, fitted the same way).
 
 >>> RefusalPolicy().gate(Evidence(support=0.05, dense=0.70, language="vi"))

@@ -76,7 +76,7 @@ def summary(rows: list[dict], label: str) -> None:
 
 
 def run_ours(args) -> tuple[list[dict], list[dict]]:
-    generator = Recording(TransformersGenerator(args.model, args.dtype))
+    generator = Recording(TransformersGenerator(args.model, args.dtype, lookup=args.lookup))
     generator.inner.load()
     answerer = Answerer.load(generator=generator)
     questions = [q for q in load_questions(questions_path()) if q.answerable]
@@ -105,6 +105,7 @@ def main() -> None:
     p.add_argument("--n", type=int, default=20)
     p.add_argument("--model", default=None)
     p.add_argument("--dtype", default="auto")
+    p.add_argument("--lookup", type=int, default=TransformersGenerator().lookup)
     p.add_argument("--prompts-out", default="eval-out/bench-prompts.jsonl")
     p.add_argument("--llama-python")
     p.add_argument("--gguf")

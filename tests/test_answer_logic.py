@@ -226,3 +226,9 @@ def test_every_factual_sentence_is_cited_even_when_the_model_forgets(index):
 def test_turn_roles_are_checked():
     with pytest.raises(ValueError):
         Turn.coerce({"role": "system", "content": "x"})
+
+
+def test_an_answer_with_an_invented_number_is_refused(index):
+    a = answerer(index, "7.800 đồng/kg [1].")  # a number that no passage holds
+    ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
+    assert ans.refused and ans.text == REFUSAL
