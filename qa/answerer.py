@@ -15,10 +15,10 @@ from pathlib import Path
 from qa.answer import Answer, Delta, Timings, Turn
 from qa.citations import cite, unsupported_numbers
 from qa.condense import condense
-from qa.context import score_sentences, select_context
+from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.generator import GenerationStats, Generator
 from qa.hit import Filters, Hit
-from qa.language import query_language
+from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
 from qa.refusal import Evidence, RefusalPolicy, is_refusal
 from qa.retriever import QueryError, Retriever, clean_query
@@ -87,7 +87,11 @@ class Answerer:
         t0 = time.perf_counter()
         hits = self.retriever.search(query, k=k or self.k, filters=filters)
         retrieve_ms = (time.perf_counter() - t0) * 1000
-        passages = select_context(query, hits, self.budget_chars)
+        scored = None
+        if language == ENGLISH and hits:  # no shared words: pick sentences by meaning
+            scored = score_sentences_dense(query, hits[:3], self.retriever.encoder)
+        passages = select_context(query, hits[:3] if scored else hits, self.budget_chars,
+                                  scored=scored)  # fmt: skip
         if not passages or self.policy.gate(_evidence(query, hits, language)):
             yield from self._refuse(question, query, language, passages, t0, retrieve_ms)
             return

@@ -62,6 +62,23 @@ def score_sentences(query: str, hits: list[Hit]) -> list[Sentence]:
     ]
 
 
+def score_sentences_dense(query: str, hits: list[Hit], encoder) -> list[Sentence]:
+    """Every sentence scored by cosine similarity to the query under ``encoder``.
+
+    For questions that share no words with the passages (English over Vietnamese), where
+    ``score_sentences`` sees nothing; costs one encoder pass over the sentences.
+    """
+    spans = [(i, s, e) for i, h in enumerate(hits) for s, e in sentence_spans(h.text) if e > s]
+    if not spans:
+        return []
+    vectors = encoder.encode_passages([hits[i].text[s:e] for i, s, e in spans])
+    sims = vectors @ encoder.encode_queries([query])[0]
+    return [
+        Sentence(i, s, e, float(sim) * RANK_DECAY**i)
+        for (i, s, e), sim in zip(spans, sims, strict=True)
+    ]
+
+
 def _grow(sentences: list[Sentence], best: int, budget: int) -> tuple[int, int]:
     """Indices [lo, hi] of neighbouring sentences of one passage around ``best`` within budget."""
     lo = hi = best
@@ -85,13 +102,15 @@ def select_context(
     budget_chars: int = 1000,
     max_excerpts: int = 3,
     share: tuple[float, ...] = (0.8, 0.2),
+    scored: list[Sentence] | None = None,
 ) -> list[Hit]:
     """Excerpts of the best passages, best first, within ``budget_chars`` in all.
 
     Passage ``i`` (in order of its best sentence) may use ``share[i]`` of the budget; what
-    an excerpt leaves unused passes on to the next.
+    an excerpt leaves unused passes on to the next. ``scored`` replaces the default
+    lexical sentence scores (see ``score_sentences_dense``).
     """
-    scored = score_sentences(query, hits)
+    scored = score_sentences(query, hits) if scored is None else scored
     by_passage: dict[int, list[Sentence]] = {}
     for s in scored:
         by_passage.setdefault(s.passage, []).append(s)
