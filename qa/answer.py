@@ -88,6 +88,7 @@ class Answer:
     passages: tuple[Hit, ...] = ()
     timings: Timings = field(default_factory=Timings)
     confidence: float | None = None  # mean log-probability of the generated tokens
+    check_yes: float | None = None  # the model's P(yes) that the passages state its answer
 
     def _highlights(self) -> list[Span | None]:
         return list(self.highlights) + [None] * (len(self.citations) - len(self.highlights))
@@ -107,6 +108,7 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "timings": asdict(self.timings),
             "confidence": self.confidence,
+            "check_yes": self.check_yes,
         }
 
 

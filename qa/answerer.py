@@ -38,6 +38,7 @@ class Answerer:
         max_new_tokens: int = 96,
         policy: RefusalPolicy | None = None,
         template: str = "answer",
+        self_check: bool = False,
     ):
         self.retriever = retriever
         self.generator = generator
@@ -46,6 +47,7 @@ class Answerer:
         self.max_new_tokens = max_new_tokens
         self.policy = policy or RefusalPolicy()
         self.template = load_template(template)
+        self.self_check = self_check  # ask the check even when the policy ignores it
 
     @classmethod
     def load(
@@ -97,7 +99,8 @@ class Answerer:
             return
         raw, stats = [], None
         messages = render_prompt(self.template, query, passages, language)
-        for piece in self.generator.stream(messages, self.max_new_tokens):
+        check = self.template.check if self.policy.min_check > 0 or self.self_check else None
+        for piece in self.generator.stream(messages, self.max_new_tokens, check):
             if isinstance(piece, GenerationStats):
                 stats = piece
             else:
@@ -106,14 +109,18 @@ class Answerer:
         timings = _timings(retrieve_ms, stats, t0)
         text = "".join(raw)
         confidence = stats.mean_logprob if stats else None
+        check_yes = stats.check_yes if stats else None
         invented = unsupported_numbers(text, passages, query)
-        if is_refusal(text) or not text.strip() or invented or self.policy.doubt(confidence):
+        if is_refusal(text) or not text.strip() or invented:
+            yield self._refusal(question, query, language, passages, timings, confidence)
+            return
+        if self.policy.doubt(confidence, check_yes):
             yield self._refusal(question, query, language, passages, timings, confidence)
             return
         c = cite(text, passages)
         cited = tuple(passages[i] for i in c.cited)
         yield Answer(question, query, c.text, cited, False, language, c.highlights,
-                     tuple(passages), timings, confidence)  # fmt: skip
+                     tuple(passages), timings, confidence, check_yes)  # fmt: skip
 
     def _refusal(self, question, query, language, passages, timings, confidence=None):
         text = self.template.refusal(language)

@@ -33,6 +33,7 @@ class GenerationStats:
     first_token_ms: float | None
     total_ms: float
     mean_logprob: float | None = None  # the model's confidence in what it wrote
+    check_yes: float | None = None  # P(yes) the model gave the follow-up check question
 
     @property
     def prefill_tps(self) -> float | None:
@@ -52,7 +53,7 @@ class Generator(Protocol):
     name: str
 
     def stream(
-        self, messages: list[Turn], max_new_tokens: int = 96
+        self, messages: list[Turn], max_new_tokens: int = 96, check: str | None = None
     ) -> Iterator[str | GenerationStats]: ...
 
 
@@ -101,13 +102,16 @@ class TransformersGenerator:
         return len(_chat_ids(tok, messages)[0])
 
     def stream(
-        self, messages: list[Turn], max_new_tokens: int = 96
+        self, messages: list[Turn], max_new_tokens: int = 96, check: str | None = None
     ) -> Iterator[str | GenerationStats]:
+        """Text pieces, then stats. ``check`` is a yes/no question asked after the answer,
+        as a next user turn over the same KV cache (a few dozen tokens to read); the
+        model's probability of "yes" comes back as ``GenerationStats.check_yes``."""
         model, tok = self.load()
         ids = _chat_ids(tok, messages)
         with _RUN_LOCK:
             cache = _prefix_cache(model, tok, messages, ids) if self.reuse_prefix else None
-            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache)
+            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check)
 
 
 def _env_spec() -> str | None:
@@ -168,7 +172,7 @@ def _stop_ids(tok) -> list[int]:
     return sorted(i for i in ids if isinstance(i, int) and i >= 0)
 
 
-def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None):
+def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None, check=None):
     """Stream text pieces, then stats; text is decoded incrementally from all new ids."""
     from transformers import DynamicCache
 
@@ -192,4 +196,27 @@ def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None):
     first_ms = None if first is None else (first - t0) * 1000
     total_ms = (time.perf_counter() - t0) * 1000
     confidence = sum(logprobs) / len(logprobs) if logprobs else None
-    yield GenerationStats(int(ids.shape[1]), len(new), first_ms, total_ms, confidence)
+    yes = _check_yes(model, tok, cache, ids.shape[1] + len(new), check) if check and new else None
+    stats = GenerationStats(int(ids.shape[1]), len(new), first_ms, total_ms, confidence, yes)
+    yield stats
+
+
+def _check_yes(model, tok, cache, length: int, question: str) -> float:
+    """P(yes) / P(yes or no) for ``question`` asked right after the answer in ``cache``."""
+    import torch
+
+    extra = cache.get_seq_length() - length
+    if extra > 0:  # a guess checked past the token limit
+        cache.crop(-extra)
+    turn = f"<|im_end|>\n<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
+    feed = tok(turn, return_tensors="pt", add_special_tokens=False)["input_ids"]
+    with torch.inference_mode():
+        logits = model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0, -1]
+    probs = logits.float().softmax(-1)
+    yes = sum(float(probs[tok(w, add_special_tokens=False)["input_ids"][0]]) for w in _YES)
+    no = sum(float(probs[tok(w, add_special_tokens=False)["input_ids"][0]]) for w in _NO)
+    return yes / (yes + no) if yes + no > 0 else 0.5
+
+
+_YES = ("Có", "có", "Yes")
+_NO = ("Không", "không", "No")

@@ -37,6 +37,7 @@ class Template:
     refusal_vi: str
     refusal_en: str
     unknown_date: str
+    check: str
 
     def refusal(self, language: str) -> str:
         return self.refusal_en if language == ENGLISH else self.refusal_vi

@@ -60,13 +60,20 @@ class RefusalPolicy:
     # same set, it does not separate guesses from answers (unanswerable -0.60..-0.06,
     # answerable -1.04..-0.01), so it stays a floor for extreme guesses only.
     min_confidence: float = -2.0
+    # The model's self-check: asked after answering whether the passages state the answer,
+    # its P(yes). 0 switches it off.
+    min_check: float = 0.0
 
-    def doubt(self, confidence: float | None) -> bool:
+    def doubt(self, confidence: float | None, check_yes: float | None = None) -> bool:
         """True when the generator was too unsure of its answer to show it.
 
         >>> RefusalPolicy(min_confidence=-0.5).doubt(-0.9)
         True
+        >>> RefusalPolicy(min_check=0.5).doubt(-0.1, check_yes=0.2)
+        True
         """
+        if check_yes is not None and check_yes < self.min_check:
+            return True
         return confidence is not None and confidence < self.min_confidence
 
     def gate(self, evidence: Evidence) -> bool:

@@ -65,7 +65,7 @@ class FakeGenerator:
     def load(self, say=print):
         return None
 
-    def stream(self, messages, max_new_tokens=96):
+    def stream(self, messages, max_new_tokens=96, check=None):
         from qa.generator import GenerationStats
 
         self.prompts.append(list(messages))
