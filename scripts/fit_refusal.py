@@ -50,19 +50,29 @@ def fit_confidence(path: str, questions, max_false: float) -> None:
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines]
     rows = [r for r in rows if r["id"] in answerable]
+    for key, off in (("confidence", -9.0), ("check_yes", 0.0)):
+        fit_one(rows, answerable, key, off, max_false)
+
+
+def fit_one(rows, answerable, key: str, off: float, max_false: float) -> None:
+    values = sorted({r[key] for r in rows if r.get(key) is not None})
+    if not values:
+        print(f"no {key} in the predictions")
+        return
     best = None
-    for t in sorted({r["confidence"] for r in rows if r.get("confidence") is not None}) + [-9]:
-        refused = {r["id"]: r["refused"] or (r.get("confidence") or 0) < t for r in rows}
+    for t in [off, *values]:
+        refused = {r["id"]: r["refused"] or (r.get(key) if r.get(key) is not None else 1e9) < t
+                   for r in rows}  # fmt: skip
         ans = [refused[i] for i in refused if answerable[i]]
         una = [refused[i] for i in refused if not answerable[i]]
         false, right = float(np.mean(ans)), float(np.mean(una)) if una else 0.0
         feasible = false <= max_false
-        key = (feasible, right - false if feasible else -false, -t)
-        if best is None or key > best[0]:
-            best = (key, t, right, false)
+        rank = (feasible, right - false if feasible else -false, -abs(t - off))
+        if best is None or rank > best[0]:
+            best = (rank, t, right, false)
     _, t, right, false = best
-    print(f"{len(rows)} predictions; fitted min_confidence = {t:.4f}")
-    print(f"with it: refusal accuracy {right:.1%}, false refusals {false:.1%}")
+    print(f"{len(rows)} predictions; fitted threshold on {key} = {t:.4f} (off = {off})")
+    print(f"  with it: refusal accuracy {right:.1%}, false refusals {false:.1%}")
 
 
 def main() -> None:
