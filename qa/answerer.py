@@ -89,11 +89,7 @@ class Answerer:
         t0 = time.perf_counter()
         hits = self.retriever.search(query, k=k or self.k, filters=filters)
         retrieve_ms = (time.perf_counter() - t0) * 1000
-        scored = None
-        if language == ENGLISH and hits:  # no shared words: pick sentences by meaning
-            scored = score_sentences_dense(query, hits[:3], self.retriever.encoder)
-        passages = select_context(query, hits[:3] if scored else hits, self.budget_chars,
-                                  scored=scored)  # fmt: skip
+        passages = self._context(query, hits, language)
         if not passages or self.policy.gate(_evidence(query, hits, language)):
             yield from self._refuse(question, query, language, passages, t0, retrieve_ms)
             return
@@ -107,20 +103,30 @@ class Answerer:
                 raw.append(piece)
                 yield Delta(piece)
         timings = _timings(retrieve_ms, stats, t0)
-        text = "".join(raw)
+        yield self._finish(question, query, language, passages, "".join(raw), stats, timings)
+
+    def _context(self, query: str, hits: list[Hit], language: str) -> list[Hit]:
+        if language == ENGLISH and hits:  # no shared words: pick sentences by meaning
+            top = hits[:3]
+            scored = score_sentences_dense(query, top, self.retriever.encoder)
+            return select_context(query, top, self.budget_chars, scored=scored)
+        return select_context(query, hits, self.budget_chars)
+
+    def _finish(self, question, query, language, passages, text, stats, timings) -> Answer:
+        """The cited answer, or the refusal when the text refuses, invents or is doubted."""
         confidence = stats.mean_logprob if stats else None
         check_yes = stats.check_yes if stats else None
-        invented = unsupported_numbers(text, passages, query)
-        if is_refusal(text) or not text.strip() or invented:
-            yield self._refusal(question, query, language, passages, timings, confidence)
-            return
-        if self.policy.doubt(confidence, check_yes):
-            yield self._refusal(question, query, language, passages, timings, confidence)
-            return
+        if (
+            is_refusal(text)
+            or not text.strip()
+            or unsupported_numbers(text, passages, query)
+            or self.policy.doubt(confidence, check_yes)
+        ):
+            return self._refusal(question, query, language, passages, timings, confidence)
         c = cite(text, passages)
         cited = tuple(passages[i] for i in c.cited)
-        yield Answer(question, query, c.text, cited, False, language, c.highlights,
-                     tuple(passages), timings, confidence, check_yes)  # fmt: skip
+        return Answer(question, query, c.text, cited, False, language, c.highlights,
+                      tuple(passages), timings, confidence, check_yes)  # fmt: skip
 
     def _refusal(self, question, query, language, passages, timings, confidence=None):
         text = self.template.refusal(language)

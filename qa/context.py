@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from corpus.normalize import has_diacritics
 from corpus.sentences import sentence_spans
-from embeddings.lexical import syllables
+from embeddings.lexical import terms
 from qa.hit import Hit
 
 RANK_DECAY = 0.8  # a later passage's sentence must match clearly better to win
@@ -33,9 +33,9 @@ class Sentence:
     score: float
 
 
-def _terms(text: str, folded: bool) -> list[str]:
-    s = syllables(text, folded)
-    return s + [f"{a}_{b}" for a, b in zip(s, s[1:], strict=False)]
+def _spans(hits: list[Hit]) -> list[tuple[int, int, int]]:
+    """(passage index, start, end) of every non-empty sentence of every hit."""
+    return [(i, s, e) for i, h in enumerate(hits) for s, e in sentence_spans(h.text) if e > s]
 
 
 def score_sentences(query: str, hits: list[Hit]) -> list[Sentence]:
@@ -49,11 +49,11 @@ def score_sentences(query: str, hits: list[Hit]) -> list[Sentence]:
     [0.0, 1.0]
     """
     folded = not has_diacritics(query)
-    spans = [(i, s, e) for i, h in enumerate(hits) for s, e in sentence_spans(h.text) if e > s]
-    bags = [set(_terms(hits[i].text[s:e], folded)) for i, s, e in spans]
+    spans = _spans(hits)
+    bags = [set(terms(hits[i].text[s:e], folded)) for i, s, e in spans]
     df = Counter(t for bag in bags for t in bag)
     n = len(bags)
-    q = set(_terms(query, folded))
+    q = set(terms(query, folded))
     weight = {t: math.log(1 + n / (1 + df[t])) for t in q}
     total = sum(weight.values()) or 1.0
     return [
@@ -68,7 +68,7 @@ def score_sentences_dense(query: str, hits: list[Hit], encoder) -> list[Sentence
     For questions that share no words with the passages (English over Vietnamese), where
     ``score_sentences`` sees nothing; costs one encoder pass over the sentences.
     """
-    spans = [(i, s, e) for i, h in enumerate(hits) for s, e in sentence_spans(h.text) if e > s]
+    spans = _spans(hits)
     if not spans:
         return []
     vectors = encoder.encode_passages([hits[i].text[s:e] for i, s, e in spans])
