@@ -84,7 +84,7 @@ class Answerer:
         Raises ``QueryError`` for an unusable question or history, before any work.
         """
         question = clean_query(question)
-        query = condense(question, standalone_questions(_turns(history)))
+        query = standalone_query(question, history)
         language = query_language(question)
         t0 = time.perf_counter()
         hits = self.retriever.search(query, k=k or self.k, filters=filters)
@@ -151,6 +151,16 @@ def _turns(history: Iterable[Turn | dict] | None) -> list[Turn]:
     except (ValueError, TypeError) as exc:
         raise QueryError(f"bad history: {exc}") from None
     return turns[-MAX_HISTORY:]
+
+
+def standalone_query(question: str, history: Iterable[Turn | dict] | None) -> str:
+    """The search query for ``question`` asked after ``history`` (``QueryError`` if unusable).
+
+    >>> standalone_query("Còn với Quảng Châu thì sao?",
+    ...                  [{"role": "user", "content": "Hà Nội hợp tác với Viêng Chăn ra sao?"}])
+    'Hà Nội hợp tác với Quảng Châu ra sao?'
+    """
+    return condense(clean_query(question), standalone_questions(_turns(history)))
 
 
 def standalone_questions(history: list[Turn]) -> list[str]:

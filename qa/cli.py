@@ -7,6 +7,7 @@ hoidap ingest PATH... [--index DIR] [--rebuild]
 hoidap remove ID... [--index DIR]
 hoidap articles [--json]
 hoidap eval QUESTIONS.jsonl | --squad FILE.json [--questions-from F] [--fold-questions]
+hoidap serve [--host H] [--port P]  the chat UI and REST API (app.py)
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
 
     e = _add_eval(sub)
+    # Listed for --help; the console script hands `serve` to app.py before parsing here.
+    sub.add_parser("serve", help="the chat UI and REST API on 127.0.0.1:7860 (see app.py)")
     for sp in (s, k, i, r, a, e):
         sp.add_argument(
             "--index", help="index folder (default: $HOIDAP_INDEX or ~/.cache/hoidap/index)"

@@ -157,6 +157,10 @@ def articles(args) -> int:
     return 0
 
 
+def serve(args) -> int:
+    raise UserError("the server starts from the `hoidap` console script or `python app.py`")
+
+
 def eval(args) -> int:  # noqa: A001 - the subcommand's name
     from qa.evaluate import EvalOptions, run_eval
 

@@ -1,0 +1,217 @@
+"""hoidap's chat UI (Gradio) and REST API (FastAPI) in one process.
+
+    python app.py                 # http://127.0.0.1:7860, over the default index
+    hoidap serve --port 8000      # the same
+    HOIDAP_AUTH=user:pass python app.py --host 0.0.0.0
+
+The UI is thin: the logic lives in ``qa.chat`` (unit-tested without a server), the REST
+endpoints in ``qa.rest``; both call one ``qa.service.Service`` that holds the models.
+
+>>> from qa.service import Service                      # doctest: +SKIP
+>>> app = create_app(Service().start(print))             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, ever
+
+from corpus.bundled import questions_path  # noqa: E402
+from qa import chat  # noqa: E402
+from qa.render import CSS, EMPTY_SOURCES  # noqa: E402
+from qa.service import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, Service, Upload  # noqa: E402
+
+TITLE = "Hỏi đáp tin tức"
+INTRO = (
+    "Hỏi về các bài báo trong kho (tiếng Việt, tiếng Anh hoặc gõ không dấu). Câu trả lời "
+    "ngắn, có đánh số nguồn [n]; nguồn và đoạn trích hiện ở khung bên phải."
+)
+
+
+def _choices(service: Service):
+    rows = service.articles()
+    docs = [(f"{r.id} — {r.title[:60]}", r.id) for r in rows]
+    outlets = sorted({r.source for r in rows if r.source})
+    return rows, docs, outlets
+
+
+def build_ui(service: Service):
+    """The Gradio Blocks: chat + sources on one tab, article management on another."""
+    import gradio as gr
+
+    rows, docs, outlets = _choices(service)
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        gr.Markdown(f"## {TITLE}\n{INTRO}")
+        conversation = gr.State([])
+        pending = gr.State("")
+        with gr.Tab("Hỏi đáp"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Trò chuyện",
+                        height=460,
+                        elem_id="hd-chat",
+                        feedback_options=None,
+                        buttons=["copy", "copy_all"],  # no share button: nothing leaves the machine
+                    )
+                    question = gr.Textbox(
+                        placeholder="Nhập câu hỏi rồi nhấn Enter…",
+                        show_label=False,
+                        elem_id="hd-question",
+                    )
+                    with gr.Row():
+                        send = gr.Button("Gửi", variant="primary", elem_id="hd-send")
+                        new = gr.Button("Cuộc trò chuyện mới", elem_id="hd-new")
+                    status = gr.Markdown("", elem_id="hd-status", elem_classes="hd-latency")
+                    gr.Examples(
+                        chat.example_questions(questions_path()),
+                        inputs=question,
+                        label="Câu hỏi mẫu",
+                    )
+                with gr.Column(scale=2):
+                    gr.Markdown("### Nguồn")
+                    sources = gr.HTML(EMPTY_SOURCES, elem_id="hd-sources")
+            with gr.Accordion("Cài đặt", open=False):
+                k = gr.Slider(1, 10, value=service.k, step=1, label="Số đoạn văn dùng để trả lời")
+                with gr.Row():
+                    date_from = gr.Textbox(label="Từ ngày (NNNN-TT-NN)", elem_id="hd-from")
+                    date_to = gr.Textbox(label="Đến ngày (NNNN-TT-NN)", elem_id="hd-to")
+                doc_filter = gr.Dropdown(docs, multiselect=True, label="Chỉ trong các bài")
+                outlet_filter = gr.Dropdown(outlets, multiselect=True, label="Chỉ các nguồn tin")
+                retrieval_only = gr.Checkbox(
+                    label="Chỉ tìm đoạn văn (không sinh câu trả lời)", elem_id="hd-retrieval"
+                )
+        with gr.Tab("Bài báo", elem_id="hd-articles-tab"):
+            files = gr.File(
+                file_count="multiple",
+                file_types=list(ALLOWED_SUFFIXES),
+                label=f"Thêm bài (.txt, .html, .jsonl; tối đa {MAX_UPLOAD_BYTES >> 20} MB mỗi tệp)",
+                elem_id="hd-upload",
+            )
+            add = gr.Button("Thêm vào kho", variant="primary", elem_id="hd-add")
+            upload_status = gr.Markdown(elem_id="hd-upload-status")
+            table = gr.Dataframe(
+                chat.article_rows(rows), headers=chat.ARTICLE_HEADERS, interactive=False,
+                elem_id="hd-article-table",
+            )  # fmt: skip
+            to_remove = gr.Dropdown(
+                docs, multiselect=True, label="Chọn bài để xoá", elem_id="hd-pick"
+            )
+            remove = gr.Button("Xoá bài đã chọn", variant="stop", elem_id="hd-remove")
+            remove_status = gr.Markdown(elem_id="hd-remove-status")
+        gr.Markdown(
+            "API: [/docs](/docs) · kho: " + str(service.index_dir), elem_classes="hd-latency"
+        )
+
+        settings = [k, date_from, date_to, doc_filter, outlet_filter, retrieval_only]
+        answer_out = [chatbot, conversation, sources, status]
+
+        def take(message):
+            return "", message
+
+        def answer(message, messages, convo, *values):
+            for update in chat.respond(service, message, messages, convo, _settings(*values)):
+                yield (
+                    list(update.messages),
+                    list(update.conversation),
+                    update.sources or (gr.skip()),
+                    update.status,
+                )
+
+        for trigger in (question.submit, send.click):
+            trigger(take, question, [question, pending], queue=False).then(
+                answer, [pending, chatbot, conversation, *settings], answer_out
+            )
+        new.click(lambda: ([], [], EMPTY_SOURCES, ""), None, answer_out, queue=False)
+        chatbot.clear(lambda: ([], EMPTY_SOURCES, ""), None, [conversation, sources, status])
+
+        def refreshed(message):
+            rows, docs, outlets = _choices(service)
+            pick = gr.Dropdown(choices=docs, value=[])
+            return (message, chat.article_rows(rows), pick, gr.Dropdown(choices=docs),
+                    gr.Dropdown(choices=outlets))  # fmt: skip
+
+        lists = [table, to_remove, doc_filter, outlet_filter]
+
+        def on_add(paths, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
+            progress(0.1, desc="Đang đọc và nhúng các bài…")
+            uploads = [Upload(Path(p).name, Path(p).read_bytes()) for p in paths or []]
+            return (*refreshed(chat.upload(service, uploads)), None)
+
+        def on_remove(ids):
+            return refreshed(chat.remove(service, ids or []))
+
+        add.click(on_add, files, [upload_status, *lists, files])
+        remove.click(on_remove, to_remove, [remove_status, *lists])
+    return demo
+
+
+def _settings(k, date_from, date_to, docs, outlets, retrieval_only) -> chat.ChatSettings:
+    return chat.ChatSettings(
+        int(k), (date_from or "").strip() or None, (date_to or "").strip() or None,
+        tuple(docs or ()), tuple(outlets or ()), bool(retrieval_only),
+    )  # fmt: skip
+
+
+def create_app(service: Service, auth: tuple[str, str] | None = None):
+    """FastAPI with the REST API under /api and the chat UI mounted at /."""
+    import gradio as gr
+
+    from qa.rest import create_api
+
+    api = create_api(service, auth)
+    demo = build_ui(service)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return gr.mount_gradio_app(
+        api, demo, path="/", css=CSS, footer_links=[], ssr_mode=False,
+        max_file_size=MAX_UPLOAD_BYTES,
+    )  # fmt: skip
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hoidap serve", description="the chat UI and REST API")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--index", help="index folder (default: the bundled articles' index)")
+    p.add_argument("--no-warmup", action="store_true", help="load the generator on first use")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the server: open (or first build) the index, then serve on --host/--port."""
+    import uvicorn
+
+    from qa.rest import auth_from_env
+
+    args = _parser().parse_args(argv)
+    try:
+        auth = auth_from_env(os.environ.get("HOIDAP_AUTH"))
+    except ValueError as exc:
+        print(f"hoidap: {exc}", file=sys.stderr)
+        return 2
+    service = Service(args.index).start(lambda m: print(m, flush=True))
+    if not args.no_warmup:  # the first question should not pay for loading the model
+        threading.Thread(target=service.warm_up, args=(print,), daemon=True).start()
+    print(f"hoidap: http://{args.host}:{args.port} (API docs: /docs)", flush=True)
+    uvicorn.run(create_app(service, auth), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cli(argv: Sequence[str] | None = None) -> int:
+    """The ``hoidap`` console script: ``serve`` starts this app, the rest is ``qa.cli``."""
+    from qa.cli import main as qa_main
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        return main(argv[1:])
+    return qa_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The chat's logic, without Gradio: one user message in, a stream of screen updates out.
+
+``app.py`` wires these functions to Gradio components; tests call them directly.
+
+>>> s = ChatSettings(k=3, date_from="2025-12-01")
+>>> s.filters().date_from
+'2025-12-01'
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.answer import Answer, Delta
+from qa.hit import Filters
+from qa.render import escape_markdown, latency_line, passages_html, sources_html
+from qa.retriever import QueryError
+from qa.service import ArticleRow, Service, UploadError, UploadReport
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+REFUSAL_ICON = "(Không có trong kho) "
+ERROR_PREFIX = "Chưa hỏi được: "
+SEARCHING = "<div class='hd-sources hd-empty'>Đang tìm nguồn…</div>"
+
+
+class SettingsError(ValueError):
+    """A setting the user typed that cannot be used; the message is Vietnamese."""
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """The collapsed settings panel: passages to use, date range, articles, outlets."""
+
+    k: int = 5
+    date_from: str | None = None
+    date_to: str | None = None
+    doc_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    retrieval_only: bool = False
+
+    def filters(self) -> Filters | None:
+        """The retrieval filters, or a ``SettingsError`` naming the bad field."""
+        dates = {"Từ ngày": self.date_from, "Đến ngày": self.date_to}
+        for label, value in dates.items():
+            if value and not _ISO_DATE.match(value):
+                raise SettingsError(f"{label} phải có dạng NNNN-TT-NN, ví dụ 2025-12-31.")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise SettingsError("Từ ngày phải trước Đến ngày.")
+        f = Filters(
+            self.date_from or None,
+            self.date_to or None,
+            frozenset(self.doc_ids) or None,
+            frozenset(self.sources) or None,
+        )
+        return f if f.active else None
+
+
+@dataclass(frozen=True)
+class ChatUpdate:
+    """What the screen shows after each step: chat messages, the conversation passed to the
+    model next time (plain ``{"role", "content"}``), the sources panel and a status line."""
+
+    messages: tuple[dict, ...]
+    conversation: tuple[dict, ...]
+    sources: str
+    status: str = ""
+    answer: Answer | None = field(default=None, compare=False)
+
+
+def _say(messages: list[dict], text: str) -> tuple[dict, ...]:
+    return (*messages, {"role": "assistant", "content": text})
+
+
+def respond(
+    service: Service,
+    message: str,
+    messages: list[dict],
+    conversation: list[dict],
+    settings: ChatSettings,
+) -> Iterator[ChatUpdate]:
+    """Answer ``message`` after ``conversation``: streamed text, then the cited answer."""
+    shown = [*messages, {"role": "user", "content": escape_markdown(message or "")}]
+    yield ChatUpdate(tuple(shown), tuple(conversation), SEARCHING, "Đang tìm trong các bài báo…")
+    try:
+        filters = settings.filters()
+        if settings.retrieval_only:
+            yield _retrieval_only(service, message, shown, conversation, settings.k, filters)
+            return
+        events = service.stream(message, conversation, settings.k, filters)
+        text = ""
+        for event in events:
+            if isinstance(event, Delta):
+                text += event.text
+                yield ChatUpdate(_say(shown, escape_markdown(text)), tuple(conversation), "", "…")
+            elif isinstance(event, Answer):
+                yield _final(service, shown, conversation, event)
+    except (QueryError, SettingsError) as exc:
+        yield ChatUpdate(
+            _say(shown, f"{ERROR_PREFIX}{_vietnamese(exc)}"), tuple(conversation), "", ""
+        )
+
+
+def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
+    text = (REFUSAL_ICON if answer.refused else "") + escape_markdown(answer.text)
+    turns = (
+        *conversation,
+        {"role": "user", "content": answer.question},
+        {"role": "assistant", "content": answer.text},
+    )
+    panel = sources_html(answer, _articles(service, answer))
+    status = latency_line(answer.timings, answer.refused)
+    return ChatUpdate(_say(shown, text), turns, panel, status, answer)
+
+
+def _articles(service: Service, answer: Answer) -> dict:
+    ids = {h.doc_id for h in (*answer.citations, *answer.passages)}
+    store = service.retriever.store.articles
+    return {i: store[i] for i in ids if i in store}
+
+
+def _retrieval_only(service, message, shown, conversation, k, filters) -> ChatUpdate:
+    hits = service.search(message, k, filters, conversation)
+    lines = [f"Chế độ chỉ tìm kiếm: {len(hits)} đoạn văn phù hợp nhất (xem khung Nguồn)."]
+    lines += [f"\\[{n}\\] {escape_markdown(h.title)}" for n, h in enumerate(hits, 1)]
+    store = service.retriever.store.articles
+    panel = passages_html(hits, {h.doc_id: store[h.doc_id] for h in hits if h.doc_id in store})
+    turns = (*conversation, {"role": "user", "content": message})
+    return ChatUpdate(_say(shown, "\n\n".join(lines)), turns, panel, "")
+
+
+def _vietnamese(exc: Exception) -> str:
+    """User-facing Vietnamese for the errors a question can raise."""
+    text = str(exc)
+    if isinstance(exc, SettingsError):
+        return text
+    if "empty" in text:
+        return "Câu hỏi đang trống: hãy nhập một câu hỏi."
+    if "characters long" in text:
+        return f"Câu hỏi quá dài. {text}"
+    if "no letters" in text:
+        return "Câu hỏi gần như không có chữ hay số (có phải dữ liệu nhị phân?)."
+    return f"Không dùng được câu hỏi này: {text}"
+
+
+def article_rows(rows: list[ArticleRow]) -> list[list[str]]:
+    """The article table: id, date, outlet, title, and which near-duplicate group."""
+    return [
+        [
+            r.id,
+            r.date or "",
+            r.source or "",
+            r.title,
+            "" if r.group == r.id else f"trùng: {r.group}",
+        ]
+        for r in rows
+    ]
+
+
+ARTICLE_HEADERS = ["Mã bài", "Ngày", "Nguồn", "Tiêu đề", "Nhóm trùng lặp"]
+
+
+def upload_summary(report: UploadReport) -> str:
+    """Markdown: what was added, updated, unchanged, and each skipped file with the reason."""
+    lines = [
+        f"Đã thêm {len(report.added)} bài, cập nhật {len(report.updated)}, "
+        f"không đổi {len(report.unchanged)}; {report.passages} đoạn văn mới được nhúng."
+    ]
+    lines += [f"- ✅ {escape_markdown(i)}" for i in (*report.added, *report.updated)]
+    lines += [f"- ❌ {escape_markdown(e.path)}: {escape_markdown(e.reason)}" for e in report.errors]
+    return "\n".join(lines)
+
+
+def upload(service: Service, files, say=None) -> str:
+    """Add uploaded files (``qa.service.Upload``) and describe the result, in Vietnamese."""
+    if not files:
+        return "Hãy chọn ít nhất một tệp .txt, .html hoặc .jsonl."
+    try:
+        return upload_summary(service.upload(files, say))
+    except UploadError as exc:
+        return f"{ERROR_PREFIX}{escape_markdown(str(exc))}"
+
+
+def remove(service: Service, ids: list[str]) -> str:
+    if not ids:
+        return "Hãy chọn bài cần xoá."
+    report = service.remove(ids)
+    done = f"Đã xoá {len(report.removed)} bài ({report.chunks_removed} đoạn văn)."
+    missing = f" Không có trong chỉ mục: {', '.join(report.missing)}." if report.missing else ""
+    return escape_markdown(done + missing)
+
+
+def example_questions(path, n: int = 4) -> list[str]:
+    """A few answerable Vietnamese questions from the bundled set: per article, the shortest."""
+    best: dict[str, str] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        first = (q.get("sources") or [None])[0]
+        kept = q.get("type") in ("number", "name", "date", "other")
+        if first and kept and len(q["question"]) < len(best.get(first, q["question"] + "?")):
+            best[first] = q["question"]
+    return [best[k] for k in sorted(best)][:n]

@@ -1,0 +1,242 @@
+"""The REST API over one ``Service``: health, search, ask (JSON or server-sent events), articles.
+
+Only the server imports this module (it needs FastAPI); ``import qa`` never does.
+
+>>> from qa.service import Service                                   # doctest: +SKIP
+>>> app = create_api(Service().start(), auth=auth_from_env("me:secret"))  # doctest: +SKIP
+>>> # uvicorn.run(app); then: curl -u me:secret localhost:8000/api/ask \\
+>>> #   -H 'content-type: application/json' -d '{"question": "Hà Lan đầu tư bao nhiêu?"}'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from qa.answer import Answer, Delta
+from qa.rest_models import AskIn, SearchIn, error_detail, error_summary, filters_of, history_of
+from qa.retriever import QueryError
+from qa.service import Service
+
+log = logging.getLogger("hoidap")
+
+DESCRIPTION = """\
+Hỏi đáp ngoại tuyến trên các bài báo tiếng Việt, có trích dẫn nguồn.
+Offline question answering over Vietnamese news articles, with cited passages.
+
+`POST /api/ask` answers as JSON, or as server-sent events (`event: delta`, then
+`event: answer`) when `"stream": true` or `Accept: text/event-stream`.
+"""
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def create_api(service: Service, auth: tuple[str, str] | None = None) -> FastAPI:
+    """The API app; with ``auth`` every path (also apps mounted later) needs Basic auth."""
+    app = FastAPI(title="hoidap", description=DESCRIPTION, version=_version())
+    _add_error_handlers(app)
+    _add_routes(app, service)
+    app.add_middleware(_CatchAll)
+    if auth:  # added last, so it runs first: nothing is touched before the password check
+        app.add_middleware(_BasicAuth, user=auth[0], password=auth[1])
+    return app
+
+
+def auth_from_env(value: str | None) -> tuple[str, str] | None:
+    """``HOIDAP_AUTH=user:password`` as a pair; unset or empty means no auth.
+
+    >>> auth_from_env("an:mật:khẩu"), auth_from_env(None)
+    (('an', 'mật:khẩu'), None)
+    """
+    if not value:
+        return None
+    user, colon, password = value.partition(":")
+    if not colon:
+        raise ValueError("HOIDAP_AUTH must be 'user:password' (no ':' found)")
+    if not user.strip():
+        raise ValueError("HOIDAP_AUTH must be 'user:password'; the user name is empty")
+    if not password:
+        raise ValueError("HOIDAP_AUTH must be 'user:password'; the password is empty")
+    return user, password
+
+
+def _add_routes(app: FastAPI, service: Service) -> None:
+    # Sync ``def`` endpoints run in FastAPI's thread pool, so retrieval and loading never
+    # block the event loop; the service's own lock makes requests for the model queue.
+    @app.get("/api/health", summary="Index size and model names")
+    def health() -> dict:
+        return service.health()
+
+    @app.post("/api/search", summary="Retrieve passages (no generation)")
+    def search(body: SearchIn) -> dict:
+        hits = service.search(body.query, body.k, filters_of(body), history_of(body))
+        return {"query": body.query, "hits": [h.to_dict() for h in hits]}
+
+    @app.post(
+        "/api/ask",
+        summary="Answer a question with citations (JSON or server-sent events)",
+        responses={200: {"content": {"text/event-stream": {}}}},
+    )
+    async def ask(body: AskIn, request: Request):
+        args = (body.question, history_of(body), body.k, filters_of(body))
+        if body.stream or "text/event-stream" in request.headers.get("accept", ""):
+            events = service.stream(*args)
+            # The first step validates the question: bad input still gets a 400 as JSON.
+            first = await run_in_threadpool(next, events, None)
+            stream = _sse(first, events)
+            return StreamingResponse(stream, headers=SSE_HEADERS, media_type="text/event-stream")
+        answer = await run_in_threadpool(service.ask, *args)
+        return answer.to_dict()
+
+    @app.get("/api/articles", summary="Every indexed article, oldest first")
+    def articles() -> list[dict]:
+        return [asdict(row) for row in service.articles()]
+
+    @app.get("/api/articles/{doc_id:path}", summary="One whole cleaned article")
+    def article(doc_id: str) -> dict:
+        try:
+            a = service.article(doc_id)
+        except KeyError:
+            raise HTTPException(404, f"no article with id {doc_id!r}") from None
+        # Not ``path``: where the server read the file from is none of the client's business.
+        keys = ("id", "title", "date", "source", "url", "author", "text")
+        return {key: getattr(a, key) for key in keys}
+
+
+# --- server-sent events ----------------------------------------------------------------
+
+
+def _sse_event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _encode(item: Delta | Answer) -> str:
+    if isinstance(item, Answer):
+        return _sse_event("answer", item.to_dict())
+    return _sse_event("delta", {"text": item.text})
+
+
+async def _sse(first: Delta | Answer | None, events: Iterator) -> AsyncIterator[str]:
+    """``first`` (already pulled), then the rest of ``events`` read in a worker thread."""
+    item = first
+    try:
+        if item is not None:
+            yield _encode(item)
+        if item is not None and not isinstance(item, Answer):
+            async for item in iterate_in_threadpool(events):
+                yield _encode(item)
+        if not isinstance(item, Answer):
+            yield _sse_event("error", {"error": "the answer stream ended without an answer"})
+    except Exception as exc:  # the 200 is already sent: report in-band
+        if not isinstance(exc, QueryError):
+            log.exception("error while streaming an answer")
+        yield _sse_event("error", {"error": _public_message(exc)})
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+def _public_message(exc: Exception) -> str:
+    if isinstance(exc, QueryError):
+        return str(exc)
+    return f"internal error ({type(exc).__name__}); see the server log"
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(QueryError)
+    async def bad_query(_request: Request, exc: QueryError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        body = {"error": error_summary(errors), "detail": error_detail(errors)}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, exc.headers)
+
+
+class _CatchAll:
+    """Any other exception: logged with its traceback, answered as a JSON 500 without it.
+
+    A pure ASGI middleware rather than an ``Exception`` handler: Starlette re-raises after
+    such a handler, and the server would log every error twice.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # too late for a response; let the server drop the connection
+                raise
+            log.exception("error answering %s %s", scope.get("method"), scope.get("path"))
+            await JSONResponse({"error": _public_message(exc)}, 500)(scope, receive, send)
+
+
+# --- basic auth ------------------------------------------------------------------------
+
+
+class _BasicAuth:
+    """HTTP Basic auth on every request (API, docs, and whatever is mounted at "/")."""
+
+    def __init__(self, app: ASGIApp, user: str, password: str):
+        self.app = app
+        self.user = user.encode()
+        self.password = password.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self._allowed(scope):
+            return await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            return await send({"type": "websocket.close", "code": 1008})
+        headers = {"WWW-Authenticate": 'Basic realm="hoidap"'}
+        body = {"error": "authentication required: log in with the server's user and password"}
+        await JSONResponse(body, 401, headers)(scope, receive, send)
+
+    def _allowed(self, scope: Scope) -> bool:
+        header = dict(scope.get("headers") or ()).get(b"authorization", b"")
+        scheme, _, token = header.partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            user, colon, password = base64.b64decode(token.strip(), validate=True).partition(b":")
+        except (binascii.Error, ValueError):
+            return False
+        # Both compared, always: timing must not tell which of the two was wrong.
+        user_ok = secrets.compare_digest(user, self.user)
+        password_ok = secrets.compare_digest(password, self.password)
+        return bool(colon) and user_ok and password_ok
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hoidap")
+    except PackageNotFoundError:
+        return "0.0.0"
