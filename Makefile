@@ -3,13 +3,16 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers
 
 install:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	$(VENV)/bin/hoidap setup
+
+serve:  # the chat UI + REST API on http://127.0.0.1:7860
+	$(VENV)/bin/hoidap serve
 
 test:
 	$(PY) -m pytest -q

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.answer import Answer, Delta
+from qa.answer import Answer, Delta, Timings
 from qa.hit import Filters
 from qa.render import escape_markdown, latency_line, passages_html, sources_html
 from qa.retriever import QueryError
@@ -123,13 +124,15 @@ def _articles(service: Service, answer: Answer) -> dict:
 
 
 def _retrieval_only(service, message, shown, conversation, k, filters) -> ChatUpdate:
+    t0 = time.perf_counter()
     hits = service.search(message, k, filters, conversation)
+    took = Timings(retrieve_ms=(time.perf_counter() - t0) * 1000)
     lines = [f"Chế độ chỉ tìm kiếm: {len(hits)} đoạn văn phù hợp nhất (xem khung Nguồn)."]
     lines += [f"\\[{n}\\] {escape_markdown(h.title)}" for n, h in enumerate(hits, 1)]
     store = service.retriever.store.articles
     panel = passages_html(hits, {h.doc_id: store[h.doc_id] for h in hits if h.doc_id in store})
     turns = (*conversation, {"role": "user", "content": message})
-    return ChatUpdate(_say(shown, "\n\n".join(lines)), turns, panel, "")
+    return ChatUpdate(_say(shown, "\n\n".join(lines)), turns, panel, latency_line(took))
 
 
 def _vietnamese(exc: Exception) -> str:

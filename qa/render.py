@@ -35,10 +35,9 @@ def latency_line(t: Timings, refused: bool = False) -> str:
     >>> latency_line(Timings(retrieve_ms=120, first_token_ms=2100, total_ms=5300))
     'Thời gian: tìm kiếm 0,1 s · chữ đầu tiên 2,1 s · tổng 5,3 s'
     """
-    line = (
-        f"Thời gian: tìm kiếm {_seconds(t.retrieve_ms)} · chữ đầu tiên {_seconds(t.first_token_ms)}"
-        f" · tổng {_seconds(t.total_ms)}"
-    )
+    line = f"Thời gian: tìm kiếm {_seconds(t.retrieve_ms)}"
+    if t.total_ms:  # retrieval-only mode has no generation to time
+        line += f" · chữ đầu tiên {_seconds(t.first_token_ms)} · tổng {_seconds(t.total_ms)}"
     return line + (" · không đủ bằng chứng, đã từ chối trả lời" if refused else "")
 
 
@@ -58,7 +57,7 @@ def _meta(hit: Hit) -> str:
     return " · ".join(html.escape(p) for p in parts)
 
 
-def source_card(n: int, hit: Hit, span: Span | None, article: Article | None) -> str:
+def source_card(n: int | None, hit: Hit, span: Span | None, article: Article | None) -> str:
     """One cited passage: number, title, date and outlet, passage with the span marked,
     and the whole cleaned article behind a disclosure."""
     whole = ""
@@ -70,7 +69,8 @@ def source_card(n: int, hit: Hit, span: Span | None, article: Article | None) ->
         )
     return (
         f"<div class='hd-source' data-doc='{html.escape(hit.doc_id, quote=True)}'>"
-        f"<div class='hd-title'><span class='hd-n'>[{n}]</span> {html.escape(hit.title)}</div>"
+        f"<div class='hd-title'>{'' if n is None else f'<span class=hd-n>[{n}]</span> '}"
+        f"{html.escape(hit.title)}</div>"
         f"<div class='hd-meta'>{_meta(hit)}</div>"
         f"<blockquote class='hd-passage'>{_marked(hit.text, hit.start, span)}</blockquote>"
         f"{whole}</div>"
@@ -88,16 +88,22 @@ def sources_html(answer: Answer, articles: dict[str, Article]) -> str:
         return "<div class='hd-sources'>" + "".join(cards) + "</div>"
     note = "Không có nguồn nào được trích dẫn."
     if answer.passages:
-        return passages_html(answer.passages, articles, note + " Các đoạn văn đã xem xét:")
+        considered = " Các đoạn văn đã xem xét (không phải nguồn của câu trả lời):"
+        return passages_html(answer.passages, articles, note + considered, numbered=False)
     return f"<div class='hd-sources hd-empty'>{note}</div>"
 
 
-def passages_html(hits: list[Hit] | tuple[Hit, ...], articles: dict[str, Article], note="") -> str:
-    """Numbered passages without highlights (retrieval-only mode, or a refusal's evidence)."""
+def passages_html(
+    hits: list[Hit] | tuple[Hit, ...], articles: dict[str, Article], note="", numbered=True
+) -> str:
+    """Passages without highlights (retrieval-only mode, or what a refusal looked at)."""
     head = f"<div class='hd-note'>{html.escape(note)}</div>" if note else ""
     if not hits:
         return f"<div class='hd-sources hd-empty'>{head}Không tìm thấy đoạn văn nào.</div>"
-    cards = [source_card(n, h, None, articles.get(h.doc_id)) for n, h in enumerate(hits, 1)]
+    cards = [
+        source_card(n if numbered else None, h, None, articles.get(h.doc_id))
+        for n, h in enumerate(hits, 1)
+    ]
     return "<div class='hd-sources'>" + head + "".join(cards) + "</div>"
 
 

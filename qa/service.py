@@ -95,6 +95,7 @@ class Service:
         self.k = k
         self._retriever = None
         self._change_lock = threading.Lock()
+        self.generator_ready = False
 
     @property
     def encoder(self):
@@ -128,6 +129,7 @@ class Service:
         load = getattr(self.generator, "load", None)
         if load:
             load(say or (lambda _m: None))
+        self.generator_ready = True
 
     @property
     def retriever(self):
@@ -145,6 +147,7 @@ class Service:
             "passages": len(store.chunks),
             "encoder": store.manifest.encoder.name,
             "generator": getattr(self.generator, "name", type(self.generator).__name__),
+            "generator_ready": self.generator_ready,  # false until warmed up: answers wait
         }
 
     def search(
@@ -177,6 +180,7 @@ class Service:
         answerer = Answerer(self.retriever, self.generator, k=k or self.k)
         events = answerer.stream(question, history, k, filters)
         first = next(events)  # bad input raises here, in the caller's thread
+        self.generator_ready |= isinstance(first, Delta)
         yield first
         if isinstance(first, Answer):
             return

@@ -80,6 +80,12 @@ def test_bad_questions_get_a_vietnamese_message(service, question, words):
     assert last.answer is None and last.conversation == ()
 
 
+def test_service_reports_when_the_generator_is_ready(service):
+    assert service.health()["generator_ready"] is False
+    service.warm_up()
+    assert service.health() | {"generator_ready": True} == service.health()
+
+
 def test_settings_are_validated_and_become_filters():
     assert chat.ChatSettings().filters() is None
     f = chat.ChatSettings(doc_ids=("hl",), sources=("thoidai.com.vn",)).filters()
@@ -95,6 +101,7 @@ def test_filters_reach_retrieval(service):
     assert last.answer is None and "Chế độ chỉ tìm kiếm" in last.messages[-1]["content"]
     assert "data-doc='vc'" in last.sources and "data-doc='hl'" not in last.sources
     assert service.generator.prompts == []  # retrieval-only: nothing generated
+    assert last.status.startswith("Thời gian: tìm kiếm") and "tổng" not in last.status
     _, bad = run(service, "Hà Nội", date_from="hôm qua")
     assert "NNNN-TT-NN" in bad.messages[-1]["content"]
 

@@ -71,6 +71,7 @@ def test_health_reports_the_index_and_models(client):
         "passages": 3,
         "encoder": "fake-bag-of-syllables",
         "generator": "fake-generator",
+        "generator_ready": False,
     }
 
 
