@@ -19,6 +19,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, ever
 
@@ -48,108 +49,120 @@ def build_ui(service: Service):
     rows, docs, outlets = _choices(service)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n{INTRO}")
-        conversation = gr.State([])
-        pending = gr.State("")
         with gr.Tab("Hỏi đáp"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        label="Trò chuyện",
-                        height=460,
-                        elem_id="hd-chat",
-                        feedback_options=None,
-                        buttons=["copy", "copy_all"],  # no share button: nothing leaves the machine
-                    )
-                    question = gr.Textbox(
-                        placeholder="Nhập câu hỏi rồi nhấn Enter…",
-                        show_label=False,
-                        elem_id="hd-question",
-                    )
-                    with gr.Row():
-                        send = gr.Button("Gửi", variant="primary", elem_id="hd-send")
-                        new = gr.Button("Cuộc trò chuyện mới", elem_id="hd-new")
-                    status = gr.Markdown("", elem_id="hd-status", elem_classes="hd-latency")
-                    gr.Examples(
-                        chat.example_questions(questions_path()),
-                        inputs=question,
-                        label="Câu hỏi mẫu",
-                    )
-                with gr.Column(scale=2):
-                    gr.Markdown("### Nguồn")
-                    sources = gr.HTML(EMPTY_SOURCES, elem_id="hd-sources")
-            with gr.Accordion("Cài đặt", open=False):
-                k = gr.Slider(1, 10, value=service.k, step=1, label="Số đoạn văn dùng để trả lời")
-                with gr.Row():
-                    date_from = gr.Textbox(label="Từ ngày (NNNN-TT-NN)", elem_id="hd-from")
-                    date_to = gr.Textbox(label="Đến ngày (NNNN-TT-NN)", elem_id="hd-to")
-                doc_filter = gr.Dropdown(docs, multiselect=True, label="Chỉ trong các bài")
-                outlet_filter = gr.Dropdown(outlets, multiselect=True, label="Chỉ các nguồn tin")
-                retrieval_only = gr.Checkbox(
-                    label="Chỉ tìm đoạn văn (không sinh câu trả lời)", elem_id="hd-retrieval"
-                )
+            ui = _chat_tab(gr, service)
+            ui.settings = _settings_panel(gr, service, docs, outlets)
         with gr.Tab("Bài báo", elem_id="hd-articles-tab"):
-            files = gr.File(
-                file_count="multiple",
-                file_types=list(ALLOWED_SUFFIXES),
-                label=f"Thêm bài (.txt, .html, .jsonl; tối đa {MAX_UPLOAD_BYTES >> 20} MB mỗi tệp)",
-                elem_id="hd-upload",
+            _articles_tab(gr, ui, rows, docs)
+        gr.Markdown(f"API: [/docs](/docs) · kho: {service.index_dir}", elem_classes="hd-latency")
+        _wire_chat(gr, service, ui)
+        _wire_articles(gr, service, ui)
+    return demo
+
+
+def _chat_tab(gr, service: Service) -> SimpleNamespace:
+    ui = SimpleNamespace(conversation=gr.State([]), pending=gr.State(""))
+    with gr.Row():
+        with gr.Column(scale=3):
+            ui.chatbot = gr.Chatbot(
+                label="Trò chuyện",
+                height=460,
+                elem_id="hd-chat",
+                feedback_options=None,
+                buttons=["copy", "copy_all"],  # no share button: nothing leaves the machine
             )
-            add = gr.Button("Thêm vào kho", variant="primary", elem_id="hd-add")
-            upload_status = gr.Markdown(elem_id="hd-upload-status")
-            table = gr.Dataframe(
-                chat.article_rows(rows), headers=chat.ARTICLE_HEADERS, interactive=False,
-                elem_id="hd-article-table",
-            )  # fmt: skip
-            to_remove = gr.Dropdown(
-                docs, multiselect=True, label="Chọn bài để xoá", elem_id="hd-pick"
+            ui.question = gr.Textbox(
+                placeholder="Nhập câu hỏi rồi nhấn Enter…", show_label=False, elem_id="hd-question"
             )
-            remove = gr.Button("Xoá bài đã chọn", variant="stop", elem_id="hd-remove")
-            remove_status = gr.Markdown(elem_id="hd-remove-status")
-        gr.Markdown(
-            "API: [/docs](/docs) · kho: " + str(service.index_dir), elem_classes="hd-latency"
+            with gr.Row():
+                ui.send = gr.Button("Gửi", variant="primary", elem_id="hd-send")
+                ui.new = gr.Button("Cuộc trò chuyện mới", elem_id="hd-new")
+            ui.status = gr.Markdown("", elem_id="hd-status", elem_classes="hd-latency")
+            examples = chat.example_questions(questions_path())
+            gr.Examples(examples, inputs=ui.question, label="Câu hỏi mẫu")
+        with gr.Column(scale=2):
+            gr.Markdown("### Nguồn")
+            ui.sources = gr.HTML(EMPTY_SOURCES, elem_id="hd-sources")
+    return ui
+
+
+def _settings_panel(gr, service: Service, docs, outlets) -> list:
+    with gr.Accordion("Cài đặt", open=False):
+        k = gr.Slider(1, 10, value=service.k, step=1, label="Số đoạn văn dùng để trả lời")
+        with gr.Row():
+            date_from = gr.Textbox(label="Từ ngày (NNNN-TT-NN)", elem_id="hd-from")
+            date_to = gr.Textbox(label="Đến ngày (NNNN-TT-NN)", elem_id="hd-to")
+        doc_filter = gr.Dropdown(docs, multiselect=True, label="Chỉ trong các bài")
+        outlet_filter = gr.Dropdown(outlets, multiselect=True, label="Chỉ các nguồn tin")
+        retrieval_only = gr.Checkbox(
+            label="Chỉ tìm đoạn văn (không sinh câu trả lời)", elem_id="hd-retrieval"
+        )
+    return [k, date_from, date_to, doc_filter, outlet_filter, retrieval_only]
+
+
+def _articles_tab(gr, ui: SimpleNamespace, rows, docs) -> None:
+    ui.files = gr.File(
+        file_count="multiple",
+        file_types=list(ALLOWED_SUFFIXES),
+        label=f"Thêm bài (.txt, .html, .jsonl; tối đa {MAX_UPLOAD_BYTES >> 20} MB mỗi tệp)",
+        elem_id="hd-upload",
+    )
+    ui.add = gr.Button("Thêm vào kho", variant="primary", elem_id="hd-add")
+    ui.upload_status = gr.Markdown(elem_id="hd-upload-status")
+    ui.table = gr.Dataframe(
+        chat.article_rows(rows),
+        headers=chat.ARTICLE_HEADERS,
+        interactive=False,
+        elem_id="hd-article-table",
+    )
+    ui.to_remove = gr.Dropdown(docs, multiselect=True, label="Chọn bài để xoá", elem_id="hd-pick")
+    ui.remove = gr.Button("Xoá bài đã chọn", variant="stop", elem_id="hd-remove")
+    ui.remove_status = gr.Markdown(elem_id="hd-remove-status")
+
+
+def _wire_chat(gr, service: Service, ui: SimpleNamespace) -> None:
+    out = [ui.chatbot, ui.conversation, ui.sources, ui.status]
+
+    def take(message):
+        return "", message
+
+    def answer(message, messages, convo, *values):
+        for update in chat.respond(service, message, messages, convo, _settings(*values)):
+            panel = update.sources or gr.skip()  # keep the panel while text streams in
+            yield list(update.messages), list(update.conversation), panel, update.status
+
+    for trigger in (ui.question.submit, ui.send.click):
+        trigger(take, ui.question, [ui.question, ui.pending], queue=False).then(
+            answer, [ui.pending, ui.chatbot, ui.conversation, *ui.settings], out
+        )
+    ui.new.click(lambda: ([], [], EMPTY_SOURCES, ""), None, out, queue=False)
+    ui.chatbot.clear(lambda: ([], EMPTY_SOURCES, ""), None, out[1:])
+
+
+def _wire_articles(gr, service: Service, ui: SimpleNamespace) -> None:
+    doc_filter, outlet_filter = ui.settings[3], ui.settings[4]
+    lists = [ui.table, ui.to_remove, doc_filter, outlet_filter]
+
+    def refreshed(message):
+        rows, docs, outlets = _choices(service)
+        return (
+            message,
+            chat.article_rows(rows),
+            gr.Dropdown(choices=docs, value=[]),
+            gr.Dropdown(choices=docs),
+            gr.Dropdown(choices=outlets),
         )
 
-        settings = [k, date_from, date_to, doc_filter, outlet_filter, retrieval_only]
-        answer_out = [chatbot, conversation, sources, status]
+    def on_add(paths, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
+        progress(0.1, desc="Đang đọc và nhúng các bài…")
+        uploads = [Upload(Path(p).name, Path(p).read_bytes()) for p in paths or []]
+        return (*refreshed(chat.upload(service, uploads)), None)
 
-        def take(message):
-            return "", message
+    def on_remove(ids):
+        return refreshed(chat.remove(service, ids or []))
 
-        def answer(message, messages, convo, *values):
-            for update in chat.respond(service, message, messages, convo, _settings(*values)):
-                yield (
-                    list(update.messages),
-                    list(update.conversation),
-                    update.sources or (gr.skip()),
-                    update.status,
-                )
-
-        for trigger in (question.submit, send.click):
-            trigger(take, question, [question, pending], queue=False).then(
-                answer, [pending, chatbot, conversation, *settings], answer_out
-            )
-        new.click(lambda: ([], [], EMPTY_SOURCES, ""), None, answer_out, queue=False)
-        chatbot.clear(lambda: ([], EMPTY_SOURCES, ""), None, [conversation, sources, status])
-
-        def refreshed(message):
-            rows, docs, outlets = _choices(service)
-            pick = gr.Dropdown(choices=docs, value=[])
-            return (message, chat.article_rows(rows), pick, gr.Dropdown(choices=docs),
-                    gr.Dropdown(choices=outlets))  # fmt: skip
-
-        lists = [table, to_remove, doc_filter, outlet_filter]
-
-        def on_add(paths, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
-            progress(0.1, desc="Đang đọc và nhúng các bài…")
-            uploads = [Upload(Path(p).name, Path(p).read_bytes()) for p in paths or []]
-            return (*refreshed(chat.upload(service, uploads)), None)
-
-        def on_remove(ids):
-            return refreshed(chat.remove(service, ids or []))
-
-        add.click(on_add, files, [upload_status, *lists, files])
-        remove.click(on_remove, to_remove, [remove_status, *lists])
-    return demo
+    ui.add.click(on_add, ui.files, [ui.upload_status, *lists, ui.files])
+    ui.remove.click(on_remove, ui.to_remove, [ui.remove_status, *lists])
 
 
 def _settings(k, date_from, date_to, docs, outlets, retrieval_only) -> chat.ChatSettings:

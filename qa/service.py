@@ -125,7 +125,8 @@ class Service:
         return self
 
     def warm_up(self, say: Say | None = None) -> None:
-        """Load the generator now rather than on the first question."""
+        """Load the encoder and the generator now rather than on the first question."""
+        self.encoder.encode_queries(["khởi động"])
         load = getattr(self.generator, "load", None)
         if load:
             load(say or (lambda _m: None))
