@@ -74,11 +74,17 @@ def greedy_stream(
 
     ``ids`` is the whole prompt (1 x n tensor); ``cache`` a ``DynamicCache`` already holding
     the KV state of a prefix of it (or empty). The cache is extended in place.
+
+    Checking a guess is not free on a CPU (feeding 11 tokens costs 3.3x feeding one, for
+    the 1.5B model in fp32), and short answers rarely copy long spans; so it checks one
+    guess at first, doubles the number (up to ``lookup``) while all are right, and drops
+    back to one after a miss.
     """
     import torch
 
     seq = ids[0].tolist()
     done = cache.get_seq_length()
+    window = 1  # guesses to check next; grows while they keep being right
     with torch.inference_mode():
         logits = model(input_ids=ids[:, done:], past_key_values=cache, use_cache=True).logits
         step = _best(logits[0, -1:])[0]
@@ -87,11 +93,13 @@ def greedy_stream(
             yield step
             produced += 1
             seq.append(step.token)
-            guesses = propose(seq, min(lookup, max_new_tokens - produced)) if lookup else []
+            limit = min(window, lookup, max_new_tokens - produced)
+            guesses = propose(seq, limit) if limit > 0 else []
             feed = torch.tensor([[step.token, *guesses]])
             best = _best(model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0])
             new = accept(guesses, [b.token for b in best])
             rejected = len(guesses) + 1 - len(new)
+            window = window * 2 if guesses and not rejected else 1
             if rejected:
                 cache.crop(-rejected)  # negative: remove from the end (all versions agree)
             for b in best[: len(new) - 1]:
