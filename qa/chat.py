@@ -20,7 +20,7 @@ from qa.answer import Answer, Delta, Timings
 from qa.hit import Filters
 from qa.render import escape_markdown, latency_line, passages_html, sources_html
 from qa.retriever import QueryError
-from qa.service import ArticleRow, Service, UploadError, UploadReport
+from qa.service import MAX_UPLOAD_FILES, ArticleRow, Service, UploadError, UploadReport
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REFUSAL_ICON = "(Không có trong kho) "
@@ -166,6 +166,40 @@ def article_rows(rows: list[ArticleRow]) -> list[list[str]]:
 ARTICLE_HEADERS = ["Mã bài", "Ngày", "Nguồn", "Tiêu đề", "Nhóm trùng lặp"]
 
 
+# Why a file was skipped, in Vietnamese; the reader's own words follow in brackets.
+_VI_REASONS = (
+    ("file is UTF-16", "tệp mã hoá UTF-16, hãy lưu lại dạng UTF-8"),
+    ("looks binary", "tệp có vẻ là dữ liệu nhị phân, không phải văn bản UTF-8"),
+    ("file is empty", "tệp rỗng"),
+    ("text looks double-encoded", "văn bản bị lỗi mã hoá kép, hãy xuất lại dạng UTF-8"),
+    ("cannot read file", "không đọc được tệp"),
+    ("no article text left", "không còn nội dung bài sau khi bỏ phần thừa của trang"),
+    ("no main article text", "không tìm thấy nội dung bài trong trang HTML"),
+    ("invalid JSON", "dòng JSON không hợp lệ"),
+    ("expected a JSON object", "mỗi dòng phải là một đối tượng JSON"),
+    ("missing or empty 'id'", "thiếu trường 'id'"),
+    ("field ", "trường dữ liệu sai kiểu"),
+    ("unsupported file type", "loại tệp không được hỗ trợ"),
+    ("only ", "chỉ nhận tệp .txt, .html, .htm, .jsonl"),
+    ("file is larger than", "tệp vượt quá giới hạn dung lượng"),
+    ("another uploaded file", "trùng tên với một tệp khác vừa tải lên"),
+    ("duplicate id", "trùng mã bài với một bài khác trong lần tải này"),
+)
+
+
+def vietnamese_reason(reason: str) -> str:
+    """
+    >>> vietnamese_reason("file is empty")
+    'tệp rỗng (file is empty)'
+    """
+    for prefix, vi in _VI_REASONS:
+        if reason.startswith(prefix) or (prefix.startswith("missing") and prefix in reason):
+            return f"{vi} ({reason})"
+    if "missing or empty 'text'" in reason:
+        return f"thiếu nội dung 'text' ({reason})"
+    return reason
+
+
 def upload_summary(report: UploadReport) -> str:
     """Markdown: what was added, updated, unchanged, and each skipped file with the reason."""
     lines = [
@@ -173,7 +207,10 @@ def upload_summary(report: UploadReport) -> str:
         f"không đổi {len(report.unchanged)}; {report.passages} đoạn văn mới được nhúng."
     ]
     lines += [f"- ✅ {escape_markdown(i)}" for i in (*report.added, *report.updated)]
-    lines += [f"- ❌ {escape_markdown(e.path)}: {escape_markdown(e.reason)}" for e in report.errors]
+    lines += [
+        f"- ❌ {escape_markdown(e.path)}: {escape_markdown(vietnamese_reason(e.reason))}"
+        for e in report.errors
+    ]
     return "\n".join(lines)
 
 
@@ -183,8 +220,8 @@ def upload(service: Service, files, say=None) -> str:
         return "Hãy chọn ít nhất một tệp .txt, .html hoặc .jsonl."
     try:
         return upload_summary(service.upload(files, say))
-    except UploadError as exc:
-        return f"{ERROR_PREFIX}{escape_markdown(str(exc))}"
+    except UploadError:
+        return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
 
 
 def remove(service: Service, ids: list[str]) -> str:

@@ -1,8 +1,8 @@
 """Concurrent /api/ask against a running server: do N simultaneous questions all succeed,
 how long does each wait, and how much memory does the server hold?
 
-    python app.py --port 7870 &            # or: hoidap serve --port 7870
-    python scripts/bench_server.py --url http://127.0.0.1:7870 --n 10 --pid $!
+    .venv/bin/python app.py --port 7870 & PID=$!
+    .venv/bin/python scripts/bench_server.py --url http://127.0.0.1:7870 --n 10 --pid $PID
 
 Questions come from the bundled question set (round robin). Prints each request's status,
 total and server-side timings, then medians, and the server's peak RSS (VmHWM) if --pid.
@@ -64,8 +64,9 @@ def main() -> None:
     print(f"\n{ok}/{len(results)} succeeded; wall {wall:.1f} s for all")
     print(f"client-side latency p50 {statistics.median([r[1] for r in results]):.1f} s")
     if totals:
-        print(f"server-side answer time p50 {statistics.median(totals):.1f} s (queueing excluded)")
-    if args.pid:
+        # Answer timings start before retrieval, so they include waiting for the model.
+        print(f"server-side total p50 {statistics.median(totals):.1f} s (incl. queueing)")
+    if args.pid:  # the python process itself, not a shell wrapping it
         print(f"server peak RSS {peak_rss_gb(args.pid):.2f} GB")
 
 

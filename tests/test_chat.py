@@ -134,6 +134,7 @@ def test_upload_adds_lists_and_remove_takes_away(service):
     summary = chat.upload(service, [Upload("../../meo mun.txt", page.encode()), *bad])
     assert "Đã thêm 1 bài" in summary and "meo\\_mun" in summary
     assert "evil.exe" in summary and "big.txt" in summary and summary.count("❌") == 2
+    assert "chỉ nhận tệp" in summary and "vượt quá giới hạn" in summary  # Vietnamese reasons
     assert "meo_mun" in [r.id for r in service.articles()]
     hits = service.search("mèo Mun đoạt giải", k=1)
     assert hits[0].doc_id == "meo_mun"
@@ -147,8 +148,22 @@ def test_upload_of_only_bad_files_changes_nothing(service):
     summary = chat.upload(service, [Upload("x.txt", b"\x00\xff\x00\xfe" * 100)])
     assert "Đã thêm 0 bài" in summary and "❌" in summary
     assert [r.id for r in service.articles()] == before
+    assert "nhị phân" in summary
     with pytest.raises(UploadError):
         service.upload([Upload(f"{i}.txt", b"x") for i in range(51)])
+    assert "tối đa 50 tệp" in chat.upload(service, [Upload(f"{i}.txt", b"x") for i in range(51)])
+
+
+def test_basic_auth_guards_the_ui_and_the_api(service):
+    from fastapi.testclient import TestClient
+
+    app = pytest.importorskip("app")
+    client = TestClient(app.create_app(service, auth=("an", "bí-mật")))
+    for path in ("/", "/api/health", "/docs"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, auth=("an", "sai")).status_code == 401
+    assert client.get("/", auth=("an", "bí-mật")).status_code == 200
+    assert client.get("/api/health", auth=("an", "bí-mật")).json()["status"] == "ok"
 
 
 def test_article_rows_mark_duplicates():
