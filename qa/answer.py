@@ -89,6 +89,7 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     confidence: float | None = None  # mean log-probability of the generated tokens
     check_yes: float | None = None  # the model's P(yes) that the passages state its answer
+    grounding: float | None = None  # share of the question's terms near the answer's source
 
     def _highlights(self) -> list[Span | None]:
         return list(self.highlights) + [None] * (len(self.citations) - len(self.highlights))
@@ -109,6 +110,7 @@ class Answer:
             "timings": asdict(self.timings),
             "confidence": self.confidence,
             "check_yes": self.check_yes,
+            "grounding": self.grounding,
         }
 
 

@@ -17,6 +17,7 @@ from qa.citations import cite, unsupported_numbers
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.generator import GenerationStats, Generator
+from qa.grounding import grounding
 from qa.hit import Filters, Hit
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
@@ -116,22 +117,26 @@ class Answerer:
         """The cited answer, or the refusal when the text refuses, invents or is doubted."""
         confidence = stats.mean_logprob if stats else None
         check_yes = stats.check_yes if stats else None
+        grounded = grounding(query, text, passages) if language != ENGLISH else None
         if (
             is_refusal(text)
             or not text.strip()
             or unsupported_numbers(text, passages, query)
             or self.policy.doubt(confidence, check_yes)
+            or self.policy.ungrounded(grounded, language)
         ):
-            return self._refusal(question, query, language, passages, timings, confidence)
+            return self._refusal(question, query, language, passages, timings, confidence,
+                                 grounded)  # fmt: skip
         c = cite(text, passages)
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
-                      tuple(passages), timings, confidence, check_yes)  # fmt: skip
+                      tuple(passages), timings, confidence, check_yes, grounded)  # fmt: skip
 
-    def _refusal(self, question, query, language, passages, timings, confidence=None):
+    def _refusal(self, question, query, language, passages, timings, confidence=None,
+                 grounded=None):  # fmt: skip
         text = self.template.refusal(language)
         return Answer(question, query, text, (), True, language, (), tuple(passages), timings,
-                      confidence)  # fmt: skip
+                      confidence, None, grounded)  # fmt: skip
 
     def _refuse(self, question, query, language, passages, t0, retrieve_ms):
         text = self.template.refusal(language)

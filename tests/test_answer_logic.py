@@ -232,3 +232,58 @@ def test_an_answer_with_an_invented_number_is_refused(index):
     a = answerer(index, "7.800 đồng/kg [1].")  # a number that no passage holds
     ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
     assert ans.refused and ans.text == REFUSAL
+
+
+# --- grounding ------------------------------------------------------------------------
+
+FAR = [
+    Hit("f", "f#0", "Hà Lan đầu tư 1,3 tỷ USD vào Hà Nội. Trời mưa to cả ngày. Đường phố "
+        "ngập nước. Xe buýt chạy chậm. Thu ngân sách của Thủ đô đạt 641,7 nghìn tỷ đồng.",
+        1.0, "Tin F", "2025-01-01", 0, 150),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "low"),
+    [
+        ("Hà Lan đầu tư bao nhiêu vào Hà Nội?", "1,3 tỷ USD [1]", False),
+        ("Thu ngân sách của Thủ đô đạt bao nhiêu?", "641,7 nghìn tỷ đồng [1]", False),
+        ("Hà Nội thu hút được bao nhiêu vốn FDI?", "641,7 nghìn tỷ đồng [1]", True),
+        ("Ha Lan dau tu bao nhieu vao Ha Noi?", "1,3 tỷ USD [1]", False),  # folded question
+    ],
+)
+def test_grounding_is_low_only_when_the_answer_comes_from_elsewhere(question, answer, low):
+    from qa.grounding import grounding
+
+    g = grounding(question, answer, FAR)
+    assert (g < 0.32) is low, g  # the threshold fitted on the bundled set
+
+
+def test_grounding_is_none_when_the_answer_is_nowhere():
+    from qa.grounding import grounding
+
+    assert grounding("Hà Lan đầu tư bao nhiêu?", "Không rõ [1]", FAR) is None
+
+
+def test_a_quoted_nearby_fact_is_refused_and_recorded(tmp_path):
+    from corpus.article import Article
+
+    encoder = FakeEncoder()
+    text = FAR[0].text
+    ingest(open_index(tmp_path / "g", encoder), [Article(id="f", title="Tin F", text=text)],
+           encoder, lambda _: None)  # fmt: skip
+    retriever = Retriever.load(tmp_path / "g", encoder)
+    lenient = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0.32)
+    wrong = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=lenient)
+    ans = wrong.ask("Hà Nội thu hút được bao nhiêu vốn FDI?")
+    assert ans.refused and ans.text == REFUSAL and ans.grounding is not None
+    right = Answerer(retriever, FakeGenerator("1,3 tỷ USD [1]."), policy=lenient)
+    ans = right.ask("Hà Lan đầu tư bao nhiêu vào Hà Nội?")
+    assert not ans.refused and ans.grounding >= lenient.min_grounding
+    assert ans.to_dict()["grounding"] == ans.grounding
+    by_default = Answerer(
+        retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=RefusalPolicy(0, 0)
+    )
+    assert not by_default.ask(
+        "Hà Nội thu hút được bao nhiêu vốn FDI?"
+    ).refused  # off: recorded only

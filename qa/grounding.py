@@ -1,0 +1,70 @@
+"""How well the place an answer was copied from matches what the question asked.
+
+A small model asked for a fact the articles lack rarely says so: it quotes a nearby fact
+("Năm 2025 Hà Nội thu hút được bao nhiêu vốn FDI?" → a budget figure). The sentence that
+figure came from then holds few of the question's terms, while a real answer's sentence
+(with its neighbours) holds most of them. ``grounding`` is that share, IDF-weighted over
+the passages' sentences, with syllable bigrams so that "thị trưởng" is not matched by
+"thị" and "trưởng" apart. Retrieval support looks at the best sentence of all; this looks
+at the one the answer actually came from.
+
+>>> from qa.hit import Hit
+>>> h = Hit("a", "a#0", "Hà Lan đầu tư 1,3 tỷ USD. Ngân sách thu 641,7 nghìn tỷ đồng.",
+...         1.0, "T", None, 0, 60)
+>>> grounding("Hà Lan đầu tư bao nhiêu?", "1,3 tỷ USD [1]", [h]) > 0.5
+True
+>>> grounding("Hà Nội thu hút bao nhiêu vốn FDI?", "641,7 nghìn tỷ đồng [1]", [h]) < 0.3
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from corpus.normalize import has_diacritics
+from corpus.sentences import sentence_spans
+from embeddings.lexical import terms
+from qa.hit import Hit
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+_WORD = re.compile(r"\w+")
+
+
+def _source_sentence(answer: str, sentences: list[str]) -> int | None:
+    """Index of the sentence the answer was copied from (containing it, else sharing most)."""
+    core = _MARKER.sub("", answer).strip().rstrip(".").lower()
+    if not core or not sentences:
+        return None
+    words = set(_WORD.findall(core))
+
+    def score(i: int) -> float:
+        text = sentences[i].lower()
+        if core in text:
+            return 2.0
+        return len(words & set(_WORD.findall(text))) / (len(words) or 1)
+
+    best = max(range(len(sentences)), key=score)
+    return best if score(best) > 0 else None
+
+
+def grounding(query: str, answer: str, passages: list[Hit]) -> float | None:
+    """Share of the query's terms (IDF-weighted) found around the answer's source sentence.
+
+    The window is that sentence and its neighbours in the same passage. ``None`` when the
+    answer cannot be located in any passage.
+    """
+    folded = not has_diacritics(query)
+    spans = [(i, s, e) for i, h in enumerate(passages) for s, e in sentence_spans(h.text) if e > s]
+    texts = [passages[i].text[s:e] for i, s, e in spans]
+    at = _source_sentence(answer, texts)
+    if at is None:
+        return None
+    bags = [set(terms(t, folded)) for t in texts]
+    df = Counter(t for bag in bags for t in bag)
+    asked = set(terms(query, folded))
+    weight = {t: math.log(1 + len(bags) / (1 + df[t])) for t in asked}
+    near = range(max(0, at - 1), min(len(spans), at + 2))
+    window = set().union(*(bags[j] for j in near if spans[j][0] == spans[at][0]))
+    return sum(weight[t] for t in asked & window) / (sum(weight.values()) or 1.0)
