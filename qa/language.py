@@ -51,3 +51,26 @@ def query_language(query: str) -> str:
     if english >= 1 and words and invalid / len(words) > 0.25:
         return ENGLISH
     return VIETNAMESE if has_diacritics(query) else UNACCENTED
+
+
+_TOKEN = re.compile(r"[^\W\d_][\w'-]*|\d[\d,.]*")
+
+
+def english_anchors(query: str) -> str:
+    """The words of an English question a Vietnamese passage can share: names, acronyms
+    and numbers. The rest ("do", "to", "an", "than") fold onto unrelated Vietnamese
+    syllables and only add noise to BM25.
+
+    >>> english_anchors("How much did the Netherlands invest in Hanoi in 2024?")
+    'Netherlands Hanoi 2024'
+    """
+    kept = [
+        t
+        for t in _TOKEN.findall(query)
+        if t[0].isdigit() or (t[0].isupper() and t.lower() not in _NOT_ANCHORS)
+    ]
+    return " ".join(kept)
+
+
+# Capitalised at the start of a question, but not names.
+_NOT_ANCHORS = _ENGLISH_WORDS | {"a", "an", "to", "do", "according", "if", "so", "i"}

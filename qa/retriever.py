@@ -17,7 +17,7 @@ from embeddings.manifest import EncoderInfo
 from embeddings.store import IndexStore
 from qa.fusion import FusionWeights, fuse
 from qa.hit import Filters, Hit
-from qa.language import query_language
+from qa.language import ENGLISH, english_anchors, query_language
 
 MAX_QUERY_CHARS = 2000
 
@@ -109,16 +109,32 @@ class Retriever:
         allowed = self._allowed_rows(filters)
         if len(self.store.chunks) == 0 or (allowed is not None and len(allowed) == 0):
             return []
+        language = query_language(text)
         qvec = self.encoder.encode_queries([text])[0]
         lexical = self.store.lexical.scores(text)
-        rows = self._candidates(qvec, lexical, allowed, k)
+        if language == ENGLISH:  # rank on names and numbers; keep the whole question's
+            anchors = self.store.lexical.scores(english_anchors(text))  # candidates too
+            rows, lexical = self._candidates(qvec, lexical + anchors, allowed, k), anchors
+        else:
+            rows = self._candidates(qvec, lexical, allowed, k)
         dense = self._dense_scores(qvec, rows)
-        weight = self.weights.for_language(query_language(text))
-        fused = fuse(dense, lexical[rows], weight)
+        fused = fuse(self._rank_dense(text, language, dense, rows), lexical[rows],
+                     self.weights.for_language(language))  # fmt: skip
         order = spread(
             np.argsort(-fused, kind="stable"), [self.store.chunks[r].doc_id for r in rows]
         )
         return [self._hit(rows[i], fused[i], dense[i], lexical[rows[i]]) for i in order[:k]]
+
+    def _rank_dense(self, text: str, language: str, dense: np.ndarray, rows) -> np.ndarray:
+        """Cosines used for ranking. For English, mixed with the question embedded as a
+        passage: across languages the two views of e5 err differently (XQuAD English R@1
+        0.771 -> 0.781 at a quarter). ``Hit.dense`` stays the plain query cosine, which the
+        refusal gate was fitted on."""
+        mix = self.weights.en_passage_mix
+        if language != ENGLISH or not mix:
+            return dense
+        as_passage = self._dense_scores(self.encoder.encode_passages([text])[0], rows)
+        return (1 - mix) * dense + mix * as_passage
 
     def _allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active:
