@@ -95,20 +95,29 @@ def greedy_stream(
             seq.append(step.token)
             limit = min(window, lookup, max_new_tokens - produced)
             guesses = propose(seq, limit) if limit > 0 else []
-            feed = torch.tensor([[step.token, *guesses]])
-            best = _best(model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0])
-            new = accept(guesses, [b.token for b in best])
-            rejected = len(guesses) + 1 - len(new)
-            window = window * 2 if guesses and not rejected else 1
-            if rejected:
-                cache.crop(-rejected)  # negative: remove from the end (all versions agree)
-            for b in best[: len(new) - 1]:
+            steps = _verify(model, cache, step.token, guesses)
+            window = window * 2 if guesses and len(steps) > len(guesses) else 1
+            for b in steps[:-1]:
                 if b.token in stop_ids or produced >= max_new_tokens:
                     return
                 yield b
                 produced += 1
                 seq.append(b.token)
-            step = best[len(new) - 1]
+            step = steps[-1]
+
+
+def _verify(model, cache, token: int, guesses: list[int]) -> list[Step]:
+    """One pass over ``token`` and the guesses: the matching guesses, then the model's own
+    next token. Rejected guesses are cropped from the end of the cache."""
+    import torch
+
+    feed = torch.tensor([[token, *guesses]])
+    best = _best(model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0])
+    new = accept(guesses, [b.token for b in best])
+    rejected = len(guesses) + 1 - len(new)
+    if rejected:
+        cache.crop(-rejected)  # negative: remove from the end (all versions agree)
+    return best[: len(new)]
 
 
 def _best(logits) -> list[Step]:
