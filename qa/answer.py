@@ -91,7 +91,8 @@ class Answer:
     check_yes: float | None = None  # the model's P(yes) that the passages state its answer
     grounding: float | None = None  # share of the question's terms near the answer's source
 
-    def _highlights(self) -> list[Span | None]:
+    def cited_spans(self) -> list[Span | None]:
+        """The highlight of each citation, in order (None where a citation has none)."""
         return list(self.highlights) + [None] * (len(self.citations) - len(self.highlights))
 
     def to_dict(self) -> dict:
@@ -104,7 +105,7 @@ class Answer:
             "language": self.language,
             "citations": [
                 {**c.to_dict(), "highlight": [h.start, h.end] if h else None}
-                for c, h in zip(self.citations, self._highlights(), strict=True)
+                for c, h in zip(self.citations, self.cited_spans(), strict=True)
             ],
             "passages": [p.to_dict() for p in self.passages],
             "timings": asdict(self.timings),
@@ -119,3 +120,11 @@ class Delta:
     """A piece of answer text, streamed as the generator writes it."""
 
     text: str
+
+
+def final_answer(events) -> Answer:
+    """The ``Answer`` at the end of a ``stream()`` of deltas."""
+    for event in events:
+        if isinstance(event, Answer):
+            return event
+    raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover

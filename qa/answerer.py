@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.answer import Answer, Delta, Timings, Turn
+from qa.answer import Answer, Delta, Timings, Turn, final_answer
 from qa.citations import cite, unsupported_numbers
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
@@ -68,10 +68,7 @@ class Answerer:
         filters: Filters | None = None,
     ) -> Answer:
         """The whole answer at once (see ``stream``)."""
-        for event in self.stream(question, history, k, filters):
-            if isinstance(event, Answer):
-                return event
-        raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
+        return final_answer(self.stream(question, history, k, filters))
 
     def stream(
         self,

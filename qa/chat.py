@@ -112,15 +112,15 @@ def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
         {"role": "user", "content": answer.question},
         {"role": "assistant", "content": answer.text},
     )
-    panel = sources_html(answer, _articles(service, answer))
+    panel = sources_html(answer, _articles(service, (*answer.citations, *answer.passages)))
     status = latency_line(answer.timings, answer.refused)
     return ChatUpdate(_say(shown, text), turns, panel, status, answer)
 
 
-def _articles(service: Service, answer: Answer) -> dict:
-    ids = {h.doc_id for h in (*answer.citations, *answer.passages)}
+def _articles(service: Service, hits) -> dict:
+    """The whole articles of ``hits``, by id, for the "Xem toàn bài" views."""
     store = service.retriever.store.articles
-    return {i: store[i] for i in ids if i in store}
+    return {h.doc_id: store[h.doc_id] for h in hits if h.doc_id in store}
 
 
 def _retrieval_only(service, message, shown, conversation, k, filters) -> ChatUpdate:
@@ -129,8 +129,7 @@ def _retrieval_only(service, message, shown, conversation, k, filters) -> ChatUp
     took = Timings(retrieve_ms=(time.perf_counter() - t0) * 1000)
     lines = [f"Chế độ chỉ tìm kiếm: {len(hits)} đoạn văn phù hợp nhất (xem khung Nguồn)."]
     lines += [f"\\[{n}\\] {escape_markdown(h.title)}" for n, h in enumerate(hits, 1)]
-    store = service.retriever.store.articles
-    panel = passages_html(hits, {h.doc_id: store[h.doc_id] for h in hits if h.doc_id in store})
+    panel = passages_html(hits, _articles(service, hits))
     turns = (*conversation, {"role": "user", "content": message})
     return ChatUpdate(_say(shown, "\n\n".join(lines)), turns, panel, latency_line(took))
 

@@ -134,26 +134,18 @@ def remove(args) -> int:
 
 
 def articles(args) -> int:
-    from qa.cli import print_json
+    from dataclasses import asdict
 
-    store = _retriever(args).store
-    rows = [
-        {
-            "id": a.id,
-            "title": a.title,
-            "date": a.date,
-            "source": a.source,
-            "group": store.groups.get(a.id, a.id),
-            "chars": len(a.text),
-        }
-        for a in sorted(store.articles.values(), key=lambda a: (a.date or "", a.id))
-    ]
+    from qa.cli import print_json
+    from qa.library import list_articles
+
+    rows = list_articles(_retriever(args).store)
     if args.json:
-        print_json(rows)
+        print_json([asdict(r) for r in rows])
         return 0
     for r in rows:
-        dup = f"  (trùng sự kiện với {r['group']})" if r["group"] != r["id"] else ""
-        print(f"{r['id']}  {r['date'] or '----------'}  {r['source'] or '-'}  {r['title']}{dup}")
+        dup = f"  (trùng sự kiện với {r.group})" if r.group != r.id else ""
+        print(f"{r.id}  {r.date or '----------'}  {r.source or '-'}  {r.title}{dup}")
     return 0
 
 

@@ -7,6 +7,7 @@ The default index sits in ``$HOIDAP_CACHE/index`` (``~/.cache/hoidap/index``), o
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.bundled import seeds_dir
@@ -42,3 +43,23 @@ def ensure_default_index(folder: Path, encoder, progress: Progress | None = None
     say(f"Building the default index in {folder} from the bundled articles...")
     report = read_paths([seeds_dir()])
     ingest(open_index(folder, encoder), report.articles, encoder, say)
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One line of an article list: ``group`` is the near-duplicate group's first id."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    group: str
+    chars: int
+
+
+def list_articles(store: IndexStore) -> list[ArticleRow]:
+    """Every article of an index, oldest first (undated first), with its duplicate group."""
+    return [
+        ArticleRow(a.id, a.title, a.date, a.source, store.groups.get(a.id, a.id), len(a.text))
+        for a in sorted(store.articles.values(), key=lambda a: (a.date or "", a.id))
+    ]

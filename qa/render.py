@@ -80,7 +80,7 @@ def source_card(n: int | None, hit: Hit, span: Span | None, article: Article | N
 def sources_html(answer: Answer, articles: dict[str, Article]) -> str:
     """The sources panel for a finished answer."""
     if answer.citations:
-        spans = list(answer.highlights) + [None] * len(answer.citations)
+        spans = answer.cited_spans()
         cards = [
             source_card(n, hit, spans[n - 1], articles.get(hit.doc_id))
             for n, hit in enumerate(answer.citations, 1)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.article import Article, ReadError
-from qa.answer import Answer, Delta, Turn
+from qa.answer import Answer, Delta, Turn, final_answer
 from qa.hit import Filters, Hit
+from qa.library import ArticleRow, list_articles
 
 ALLOWED_SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # per file
@@ -52,18 +53,6 @@ class UploadReport:
     unchanged: tuple[str, ...]
     errors: tuple[ReadError, ...]
     passages: int
-
-
-@dataclass(frozen=True)
-class ArticleRow:
-    """One line of the article list: ``group`` is the near-duplicate group's first id."""
-
-    id: str
-    title: str
-    date: str | None
-    source: str | None
-    group: str
-    chars: int
 
 
 def safe_stem(name: str) -> str:
@@ -188,18 +177,11 @@ class Service:
         yield from _drain_in_thread(events)
 
     def ask(self, question: str, history=None, k=None, filters=None) -> Answer:
-        for event in self.stream(question, history, k, filters):
-            if isinstance(event, Answer):
-                return event
-        raise RuntimeError("the answer stream ended without an answer")  # pragma: no cover
+        return final_answer(self.stream(question, history, k, filters))
 
     def articles(self) -> list[ArticleRow]:
         """Every article, oldest first (undated first), with its near-duplicate group."""
-        store = self.retriever.store
-        return [
-            ArticleRow(a.id, a.title, a.date, a.source, store.groups.get(a.id, a.id), len(a.text))
-            for a in sorted(store.articles.values(), key=lambda a: (a.date or "", a.id))
-        ]
+        return list_articles(self.retriever.store)
 
     def article(self, doc_id: str) -> Article:
         """The whole cleaned article; ``KeyError`` if the index does not hold it."""
