@@ -33,9 +33,21 @@ class Sentence:
     score: float
 
 
-def _spans(hits: list[Hit]) -> list[tuple[int, int, int]]:
+def passage_sentences(hits: list[Hit]) -> list[tuple[int, int, int]]:
     """(passage index, start, end) of every non-empty sentence of every hit."""
     return [(i, s, e) for i, h in enumerate(hits) for s, e in sentence_spans(h.text) if e > s]
+
+
+def term_weights(asked: set[str], bags: list[set[str]]) -> dict[str, float]:
+    """IDF of each asked term over these sentences' term sets: words every sentence shares
+    weigh little, the rare ones the question asks about weigh most.
+
+    >>> w = term_weights({"hà", "lan"}, [{"hà", "nội"}, {"hà", "lan"}])
+    >>> w["lan"] > w["hà"]
+    True
+    """
+    df = Counter(t for bag in bags for t in bag)
+    return {t: math.log(1 + len(bags) / (1 + df[t])) for t in asked}
 
 
 def score_sentences(query: str, hits: list[Hit]) -> list[Sentence]:
@@ -49,12 +61,10 @@ def score_sentences(query: str, hits: list[Hit]) -> list[Sentence]:
     [0.0, 1.0]
     """
     folded = not has_diacritics(query)
-    spans = _spans(hits)
+    spans = passage_sentences(hits)
     bags = [set(terms(hits[i].text[s:e], folded)) for i, s, e in spans]
-    df = Counter(t for bag in bags for t in bag)
-    n = len(bags)
     q = set(terms(query, folded))
-    weight = {t: math.log(1 + n / (1 + df[t])) for t in q}
+    weight = term_weights(q, bags)
     total = sum(weight.values()) or 1.0
     return [
         Sentence(i, s, e, sum(weight[t] for t in q & bag) / total * RANK_DECAY**i)
@@ -68,7 +78,7 @@ def score_sentences_dense(query: str, hits: list[Hit], encoder) -> list[Sentence
     For questions that share no words with the passages (English over Vietnamese), where
     ``score_sentences`` sees nothing; costs one encoder pass over the sentences.
     """
-    spans = _spans(hits)
+    spans = passage_sentences(hits)
     if not spans:
         return []
     vectors = encoder.encode_passages([hits[i].text[s:e] for i, s, e in spans])

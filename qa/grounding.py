@@ -19,22 +19,20 @@ True
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 
 from corpus.normalize import has_diacritics
-from corpus.sentences import sentence_spans
 from embeddings.lexical import terms
+from qa.citations import MARKER
+from qa.context import passage_sentences, term_weights
 from qa.hit import Hit
 
-_MARKER = re.compile(r"\s*\[\d+\]")
 _WORD = re.compile(r"\w+")
 
 
 def _source_sentence(answer: str, sentences: list[str]) -> int | None:
     """Index of the sentence the answer was copied from (containing it, else sharing most)."""
-    core = _MARKER.sub("", answer).strip().rstrip(".").lower()
+    core = MARKER.sub("", answer).strip().rstrip(".").lower()
     if not core or not sentences:
         return None
     words = set(_WORD.findall(core))
@@ -56,15 +54,14 @@ def grounding(query: str, answer: str, passages: list[Hit]) -> float | None:
     answer cannot be located in any passage.
     """
     folded = not has_diacritics(query)
-    spans = [(i, s, e) for i, h in enumerate(passages) for s, e in sentence_spans(h.text) if e > s]
+    spans = passage_sentences(passages)
     texts = [passages[i].text[s:e] for i, s, e in spans]
     at = _source_sentence(answer, texts)
     if at is None:
         return None
     bags = [set(terms(t, folded)) for t in texts]
-    df = Counter(t for bag in bags for t in bag)
     asked = set(terms(query, folded))
-    weight = {t: math.log(1 + len(bags) / (1 + df[t])) for t in asked}
+    weight = term_weights(asked, bags)
     near = range(max(0, at - 1), min(len(spans), at + 2))
     window = set().union(*(bags[j] for j in near if spans[j][0] == spans[at][0]))
     return sum(weight[t] for t in asked & window) / (sum(weight.values()) or 1.0)
