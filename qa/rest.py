@@ -99,6 +99,10 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         answer = await run_in_threadpool(service.ask, *args)
         return answer.to_dict()
 
+    _add_article_routes(app, service)
+
+
+def _add_article_routes(app: FastAPI, service: Service) -> None:
     @app.get("/api/articles", summary="Every indexed article, oldest first")
     def articles() -> list[dict]:
         return [asdict(row) for row in service.articles()]
