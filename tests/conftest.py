@@ -43,3 +43,18 @@ def encoder():
 @pytest.fixture
 def articles():
     return list(ARTICLES)
+
+
+@pytest.fixture
+def make_service(tmp_path, encoder, articles):
+    """A factory of started ``Service``s over one small fake-encoded index, any generator."""
+    from embeddings.ingest import ingest
+    from qa.library import open_index
+    from qa.service import Service
+
+    ingest(open_index(tmp_path / "idx", encoder), articles, encoder, lambda _m: None)
+
+    def make(generator):
+        return Service(tmp_path / "idx", encoder=encoder, generator=generator).start()
+
+    return make

@@ -8,20 +8,16 @@ import pytest
 from fakes import FakeGenerator
 
 from corpus.article import Article
-from embeddings.ingest import ingest
 from qa import chat
 from qa.answer import Answer, Span, Timings
 from qa.hit import Hit
-from qa.library import open_index
 from qa.render import escape_markdown, sources_html
-from qa.service import MAX_UPLOAD_BYTES, Service, Upload, UploadError, safe_stem
+from qa.service import MAX_UPLOAD_BYTES, Upload, UploadError, safe_stem
 
 
 @pytest.fixture
-def service(tmp_path, encoder, articles):
-    ingest(open_index(tmp_path / "idx", encoder), articles, encoder)
-    gen = FakeGenerator("Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội [1].")
-    return Service(tmp_path / "idx", encoder=encoder, generator=gen).start()
+def service(make_service):
+    return make_service(FakeGenerator("Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội [1]."))
 
 
 def run(service, message, messages=(), conversation=(), **settings):
@@ -51,10 +47,8 @@ def test_follow_up_uses_the_conversation(service):
     assert len(second.conversation) == 4 and len(second.messages) == 4
 
 
-def test_refusal_is_shown_as_such_not_as_an_error(tmp_path, encoder, articles):
-    ingest(open_index(tmp_path / "i", encoder), articles, encoder)
-    gen = FakeGenerator("Không tìm thấy thông tin này trong các bài báo hiện có.")
-    service = Service(tmp_path / "i", encoder=encoder, generator=gen).start()
+def test_refusal_is_shown_as_such_not_as_an_error(make_service):
+    service = make_service(FakeGenerator("Không tìm thấy thông tin này trong các bài báo hiện có."))
     _, last = run(service, "Giá vàng hôm nay là bao nhiêu?")
     assert last.answer.refused
     assert last.messages[-1]["content"].startswith(chat.REFUSAL_ICON)

@@ -7,13 +7,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from fakes import FakeEncoder, FakeGenerator
+from fakes import FakeGenerator
 from fastapi.testclient import TestClient
 
-from embeddings.ingest import ingest
-from qa.library import open_index
 from qa.rest import auth_from_env, create_api
-from qa.service import Service
 
 REPLY = "Hà Lan đã đầu tư trên 1,3 tỷ USD [1]."
 QUESTION = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
@@ -21,15 +18,12 @@ HIT_KEYS = {"doc_id", "chunk_id", "score", "title", "date", "text", "start", "en
 
 
 @pytest.fixture
-def make_client(tmp_path, articles):
+def make_client(make_service):
     """A client factory: a fresh index per test, any generator, optional auth."""
-    enc = FakeEncoder()
-    ingest(open_index(tmp_path / "idx", enc), articles, enc, lambda _m: None)
 
     def make(generator=None, auth=None, **kw) -> TestClient:
-        generator = generator or FakeGenerator(REPLY)
-        service = Service(index_dir=tmp_path / "idx", encoder=enc, generator=generator)
-        return TestClient(create_api(service.start(), auth=auth), **kw)
+        service = make_service(generator or FakeGenerator(REPLY))
+        return TestClient(create_api(service, auth=auth), **kw)
 
     return make
 
