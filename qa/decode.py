@@ -86,7 +86,11 @@ def greedy_stream(
     done = cache.get_seq_length()
     window = 1  # guesses to check next; grows while they keep being right
     with torch.inference_mode():
-        logits = model(input_ids=ids[:, done:], past_key_values=cache, use_cache=True).logits
+        # Only the last position's logits: the vocabulary projection of every prompt token
+        # would cost as much as a fifth of the whole prompt reading.
+        logits = model(
+            input_ids=ids[:, done:], past_key_values=cache, use_cache=True, logits_to_keep=1
+        ).logits
         step = _best(logits[0, -1:])[0]
         produced = 0
         while step.token not in stop_ids and produced < max_new_tokens:

@@ -34,7 +34,7 @@ class FakeLM:
 
     calls = 0
 
-    def __call__(self, input_ids, past_key_values, use_cache=True):
+    def __call__(self, input_ids, past_key_values, use_cache=True, logits_to_keep=0):
         self.calls += 1
         rows = []
         for t in input_ids[0].tolist():
@@ -43,7 +43,8 @@ class FakeLM:
             rows.append(
                 torch.nn.functional.one_hot(torch.tensor((a * 7 + b * 3 + c) % VOCAB), VOCAB)
             )
-        return Out(torch.stack(rows).float()[None] * 5)
+        logits = torch.stack(rows).float()[None] * 5
+        return Out(logits[:, -logits_to_keep:])  # like transformers: 0 keeps them all
 
 
 def plain_greedy(prompt, n):
