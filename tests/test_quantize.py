@@ -1,0 +1,76 @@
+"""int8 dynamic quantization: every linear layer swapped, outputs close to float32."""
+
+import pytest
+import torch
+
+from qa.generator import resolve_generator_dtype
+from qa.genmodel import GeneratorError
+from qa.quantize import Int8Linear, quantize_int8
+
+
+class Tiny(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Embedding(50, 32)
+        self.block = torch.nn.ModuleDict(
+            {"up": torch.nn.Linear(32, 64), "down": torch.nn.Linear(64, 32, bias=False)}
+        )
+        self.norm = torch.nn.LayerNorm(32)
+        self.head = torch.nn.Linear(32, 50, bias=False)
+
+    def forward(self, ids):
+        x = self.embed(ids)
+        x = x + self.block["down"](torch.relu(self.block["up"](x)))
+        return self.head(self.norm(x))
+
+
+@pytest.mark.parametrize("start", [torch.float32, torch.bfloat16])
+def test_int8_swaps_every_linear_and_stays_close(start):
+    torch.manual_seed(0)
+    model = Tiny().eval()
+    ids = torch.randint(0, 50, (1, 9))
+    with torch.inference_mode():
+        want = model(ids)
+    model.to(start)
+    assert quantize_int8(model) == 3
+    assert not any(isinstance(m, torch.nn.Linear) for m in model.modules())
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # embed and norm
+    with torch.inference_mode():
+        got = model(ids)
+    assert got.dtype == torch.float32 and got.shape == want.shape
+    # int8 weights and activations: close, and the same top token almost everywhere.
+    assert torch.nn.functional.cosine_similarity(got.flatten(), want.flatten(), dim=0) > 0.999
+    assert (got.argmax(-1) == want.argmax(-1)).float().mean() >= 0.9
+
+
+def test_generator_dtype_choices(monkeypatch):
+    monkeypatch.setenv("HOIDAP_GENERATOR_DTYPE", "int8")
+    assert resolve_generator_dtype("auto") == "int8"
+    assert resolve_generator_dtype("fp32") == "fp32"
+    monkeypatch.setenv("HOIDAP_GENERATOR_DTYPE", "fp16")
+    with pytest.raises(GeneratorError, match="auto, int8, bf16, fp32.*HOIDAP_GENERATOR_DTYPE"):
+        resolve_generator_dtype("auto")
+
+
+def test_kept_layers_stay_float():
+    model = Tiny()
+    assert quantize_int8(model, keep=("down", "head")) == 1
+    assert type(model.block["down"]) is torch.nn.Linear and type(model.head) is torch.nn.Linear
+    assert type(model.block["up"]) is not torch.nn.Linear
+
+
+def test_one_outlier_does_not_erase_the_other_rows():
+    # One huge activation in one row: per-row scales keep every other row exact enough.
+    torch.manual_seed(1)
+    layer = torch.nn.Linear(64, 16)
+    x = torch.randn(8, 64)
+    x[0, 3] = 1400.0
+    got, want = Int8Linear.from_linear(layer)(x), layer(x)
+    assert torch.allclose(got[1:], want[1:], atol=0.05, rtol=0.02)
+    # The outlier's own row is dominated by it, and stays close in direction.
+    assert torch.nn.functional.cosine_similarity(got[0], want[0], dim=0) > 0.99
+
+
+def test_auto_is_int8_without_an_override(monkeypatch):
+    monkeypatch.delenv("HOIDAP_GENERATOR_DTYPE", raising=False)
+    assert resolve_generator_dtype() == "int8"
