@@ -17,7 +17,15 @@ answer F1 from 65 to 13. Per-token scales keep it within KL 0.003.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import mmap
+from pathlib import Path
+
 import torch  # only the generator's loader imports this module
+
+_PAGE = mmap.PAGESIZE
+_MADV_DONTNEED = 4  # Linux
 
 
 def quantize_int8(model, keep: tuple[str, ...] = ()) -> int:
@@ -28,21 +36,63 @@ def quantize_int8(model, keep: tuple[str, ...] = ()) -> int:
     next, so peak memory stays near the loaded model plus one float32 layer. Returns how
     many layers were replaced.
     """
-    count = _swap(model, set(keep))
+    owners: dict[int, int] = {}  # data address -> how many parameters use it (tied ones)
+    for _, param in model.named_parameters(remove_duplicate=False):
+        owners[param.data_ptr()] = owners.get(param.data_ptr(), 0) + 1
+    mapped = _file_mappings()
+    count = _swap(model, set(keep), lambda w: owners.get(w.data_ptr()) == 1, mapped)
     model.to(torch.float32)
     return count
 
 
-def _swap(module: torch.nn.Module, keep: set[str]) -> int:
+def _swap(module: torch.nn.Module, keep: set[str], sole, mapped) -> int:
     count = 0
     for name, child in module.named_children():
         if isinstance(child, torch.nn.Linear):
             if name not in keep:
                 setattr(module, name, Int8Linear.from_linear(child))
+                if sole(child.weight):
+                    _drop_file_pages(child.weight, mapped)
                 count += 1
         else:
-            count += _swap(child, keep)
+            count += _swap(child, keep, sole, mapped)
     return count
+
+
+def _file_mappings() -> list[tuple[int, int]]:
+    """Address ranges of this process's file-backed memory maps (Linux; else none)."""
+    try:
+        lines = Path("/proc/self/maps").read_text().splitlines()
+    except OSError:
+        return []
+    ranges = []
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and fields[5].startswith("/"):
+            lo, hi = fields[0].split("-")
+            ranges.append((int(lo, 16), int(hi, 16)))
+    return ranges
+
+
+def _drop_file_pages(tensor: torch.Tensor, mapped: list[tuple[int, int]]) -> None:
+    """Give back the pages of a converted weight that is memory-mapped from the model file.
+
+    transformers maps the safetensors file; its pages stay resident (and count in peak
+    memory) until every tensor of the file is gone, so converting layer by layer would hold
+    the whole float file plus the int8 copy. Only whole pages inside one file mapping are
+    dropped, and only of a weight no other parameter shares: were they read again, the
+    kernel would read them back from the file.
+    """
+    start = tensor.data_ptr()
+    end = start + tensor.numel() * tensor.element_size()
+    lo, hi = -(-start // _PAGE) * _PAGE, end // _PAGE * _PAGE
+    if hi > lo and any(a <= start and end <= b for a, b in mapped):
+        _libc().madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), _MADV_DONTNEED)
+
+
+@functools.cache
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
 
 
 _BLOCK = 2048  # rows converted at a time

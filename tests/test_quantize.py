@@ -1,8 +1,9 @@
-"""int8 dynamic quantization: every linear layer swapped, outputs close to float32."""
+"""int8 linear layers: every one swapped, outputs close to float32, mapped pages given back."""
 
 import pytest
 import torch
 
+from qa import quantize
 from qa.generator import resolve_generator_dtype
 from qa.genmodel import GeneratorError
 from qa.quantize import Int8Linear, quantize_int8
@@ -74,3 +75,32 @@ def test_one_outlier_does_not_erase_the_other_rows():
 def test_auto_is_int8_without_an_override(monkeypatch):
     monkeypatch.delenv("HOIDAP_GENERATOR_DTYPE", raising=False)
     assert resolve_generator_dtype() == "int8"
+
+
+def test_file_mapped_weights_convert_the_same_and_stay_readable(tmp_path, monkeypatch):
+    # Weights memory-mapped from a file (as transformers loads safetensors) have their pages
+    # given back after conversion; anything still reading them (a tied embedding) reads the
+    # file again, unchanged.
+    torch.manual_seed(2)
+    values = torch.randn(512, 1024)
+    path = tmp_path / "w.bin"
+    values.numpy().tofile(path)
+    mapped = torch.from_file(str(path), shared=False, size=values.numel()).view(512, 1024)
+    model = torch.nn.Sequential(torch.nn.Linear(1024, 512, bias=False))
+    model[0].weight = torch.nn.Parameter(mapped, requires_grad=False)
+    twin = torch.nn.Linear(1024, 512, bias=False)
+    twin.weight = torch.nn.Parameter(values.clone(), requires_grad=False)
+    x = torch.randn(3, 1024)
+    want = Int8Linear.from_linear(twin)(x)
+    libc, calls = quantize._libc(), []
+
+    class Spy:
+        def madvise(self, *args):
+            calls.append(args)
+            return libc.madvise(*args)
+
+    monkeypatch.setattr(quantize, "_libc", Spy)
+    assert quantize_int8(model) == 1
+    assert len(calls) == 1  # the mapped weight's pages were given back
+    assert torch.equal(model[0](x), want)
+    assert torch.equal(mapped, values)
