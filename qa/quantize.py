@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import mmap
+import weakref
 from pathlib import Path
 
 import torch  # only the generator's loader imports this module
@@ -123,10 +124,29 @@ class Int8Linear(torch.nn.Module):
         return cls(layer.weight.detach(), bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        rows = x.reshape(-1, self.in_features).float()
-        row_scale = rows.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
-        q = torch.round(rows / row_scale).to(torch.int8)
-        y = torch._int_mm(q, self.qweight.t()).float() * row_scale * self.scale
+        q, row_scale = _quantized_rows(x, self.in_features)
+        # int32 times float32 is float32 in one pass; the channel scales then in place.
+        y = torch.mul(torch._int_mm(q, self.qweight.t()), row_scale).mul_(self.scale)
         if self.bias is not None:
-            y = y + self.bias
+            y += self.bias
         return y.reshape(*x.shape[:-1], self.out_features)
+
+
+_LAST: list = [None]  # (weak reference to an input, its int8 rows, their scales, version)
+
+
+def _quantized_rows(x: torch.Tensor, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` as int8 rows with one scale per row, computed once per input tensor: the
+    query, key and value projections (and the MLP's gate and up) read the same input."""
+    # Tensors made under inference_mode carry no version counter: there, identity decides
+    # (models do not edit a layer's input in place between the layers that read it).
+    version = None if x.is_inference() else x._version
+    last = _LAST[0]
+    if last is not None and last[0]() is x and last[3] == version:
+        return last[1], last[2]
+    rows = x.reshape(-1, width).float()
+    lo, hi = torch.aminmax(rows, dim=1, keepdim=True)
+    row_scale = torch.maximum(hi, -lo).clamp_(min=1e-8) / 127
+    q = torch.div(rows, row_scale).round_().to(torch.int8)
+    _LAST[0] = (weakref.ref(x), q, row_scale, version)
+    return q, row_scale

@@ -104,3 +104,17 @@ def test_file_mapped_weights_convert_the_same_and_stay_readable(tmp_path, monkey
     assert len(calls) == 1  # the mapped weight's pages were given back
     assert torch.equal(model[0](x), want)
     assert torch.equal(mapped, values)
+
+
+def test_a_shared_input_is_quantized_once_and_an_edited_one_again():
+    torch.manual_seed(3)
+    a, b = (Int8Linear.from_linear(torch.nn.Linear(16, 8)) for _ in range(2))
+    x = torch.randn(4, 16)
+    first = quantize._quantized_rows(x, 16)
+    assert quantize._quantized_rows(x, 16)[0] is first[0]  # reused: same object
+    x.mul_(2)  # edited in place: quantized afresh
+    assert torch.allclose(
+        b(x), torch.nn.functional.linear(x, b.qweight.float() * b.scale[:, None], b.bias), atol=0.1
+    )
+    assert quantize._quantized_rows(x, 16)[0] is not first[0]
+    assert torch.equal(a(x.clone()), a(x))
