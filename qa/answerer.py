@@ -21,7 +21,7 @@ from qa.grounding import grounding
 from qa.hit import Filters, Hit
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
-from qa.refusal import Evidence, RefusalPolicy, is_refusal
+from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity
 from qa.retriever import QueryError, Retriever, clean_query
 
 MAX_HISTORY = 50
@@ -119,6 +119,7 @@ class Answerer:
             is_refusal(text)
             or not text.strip()
             or unsupported_numbers(text, passages, query)
+            or missing_quantity(query, text)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):

@@ -234,6 +234,22 @@ def test_an_answer_with_an_invented_number_is_refused(index):
     assert ans.refused and ans.text == REFUSAL
 
 
+@pytest.mark.parametrize(
+    "question, text, refused",
+    [
+        ("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "Hà Lan đầu tư vào Hà Nội [1].", True),
+        ("Ha Lan da dau tu bao nhieu vao Ha Noi?", "Hà Lan đầu tư vào Hà Nội [1].", True),
+        ("How much did the Netherlands invest in Hanoi?", "In Hanoi [1].", True),
+        ("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "Trên 1,3 tỷ USD [1].", False),
+        ("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "Hơn một tỷ USD [1].", False),
+        ("Hà Lan đầu tư vào đâu?", "Hà Nội [1].", False),  # not a how-many question
+    ],
+)  # fmt: skip
+def test_a_how_many_question_answered_without_a_quantity_is_refused(index, question, text, refused):
+    ans = answerer(index, text).ask(question)
+    assert ans.refused is refused, ans.text
+
+
 # --- grounding ------------------------------------------------------------------------
 
 FAR = [
