@@ -22,6 +22,7 @@ from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import Span
 from qa.hit import Hit
+from qa.quantities import complete_quantities
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -105,7 +106,7 @@ def unsupported_numbers(answer: str, passages: list[Hit], question: str = "") ->
 
 def cite(answer: str, passages: list[Hit]) -> Cited:
     """Repair and renumber the markers of ``answer`` against the numbered ``passages``."""
-    answer = snap_numbers(answer.strip(), passages)
+    answer = complete_quantities(snap_numbers(answer.strip(), passages), passages)
     order: dict[int, int] = {}  # passage number -> new marker
     parts: list[str] = []
     for start, end in sentence_spans(answer) or [(0, len(answer))]:
