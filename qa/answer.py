@@ -7,9 +7,13 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 from qa.hit import Hit
+
+# A citation marker in answer text: [1], [2, 3]; group 1 holds the numbers.
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 ROLES = ("system", "user", "assistant")
 

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
-from qa.answer import Span
+from qa.answer import MARKER, Span
 from qa.hit import Hit
 from qa.quantities import complete_quantities
 
-MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _END = re.compile(r"[.!?…:;]*\s*$")
 

@@ -82,16 +82,10 @@ def greedy_stream(
     """
     import torch
 
-    seq = ids[0].tolist()
-    done = cache.get_seq_length()
+    seq, done = ids[0].tolist(), cache.get_seq_length()
     window = 1  # guesses to check next; grows while they keep being right
     with torch.inference_mode():
-        # Only the last position's logits: the vocabulary projection of every prompt token
-        # would cost as much as a fifth of the whole prompt reading.
-        logits = model(
-            input_ids=ids[:, done:], past_key_values=cache, use_cache=True, logits_to_keep=1
-        ).logits
-        step = _best(logits[0, -1:])[0]
+        step = _prefill(model, ids[:, done:], cache)
         produced = 0
         while step.token not in stop_ids and produced < max_new_tokens:
             yield step
@@ -108,6 +102,14 @@ def greedy_stream(
                 produced += 1
                 seq.append(b.token)
             step = steps[-1]
+
+
+def _prefill(model, ids, cache) -> Step:
+    """Read the prompt tokens not yet in ``cache``; the first generated token."""
+    # Only the last position's logits: the vocabulary projection of every prompt token
+    # would cost as much as a fifth of the whole prompt reading.
+    out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    return _best(out.logits[0, -1:])[0]
 
 
 def _verify(model, cache, token: int, guesses: list[int]) -> list[Step]:

@@ -23,7 +23,7 @@ import re
 
 from corpus.normalize import has_diacritics
 from embeddings.lexical import terms
-from qa.citations import MARKER
+from qa.answer import MARKER
 from qa.context import passage_sentences, term_weights
 from qa.hit import Hit
 

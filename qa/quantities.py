@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from qa.answer import MARKER
 from qa.hit import Hit
 
 _UNITS = {
@@ -25,7 +26,6 @@ _QUALIFIERS = {"khoảng", "hơn", "trên", "gần", "gấp", "thứ", "dưới"
 _QUANTITY = re.compile(r"(?<![\d/.,-])\d+(?:[.,]\d+)*(?![\d/-])")
 _MAX_UNITS = 3
 _ENDS = re.compile(r"\s*(?:$|[.,;:!?]|\[)")  # end of the answer, a clause or a marker
-_MARKERS = re.compile(r"\[[\d,;\s]+\]")
 
 
 def _phrase(text: str, start: int, end: int) -> tuple[str, str]:
@@ -36,13 +36,11 @@ def _phrase(text: str, start: int, end: int) -> tuple[str, str]:
     for word in text[end:].split()[:_MAX_UNITS]:
         bare = word.rstrip(".,;:!?)")
         head = bare.split("/")[0].lower()
-        if head not in _UNITS and bare != "%":
+        if head not in _UNITS:
             break
         units.append(bare)
         if bare != word:  # punctuation ends the phrase
             break
-    if text[end : end + 1] == "%":
-        units = ["%"]
     return qualifier, " ".join(units)
 
 
@@ -58,7 +56,7 @@ def _passage_phrases(number: str, passages: list[Hit]) -> set[tuple[str, str]]:
 def complete_quantities(text: str, passages: list[Hit]) -> str:
     """``text`` with each bare or partial quantity completed as the passages write it."""
     out, last = [], 0
-    in_marker = [range(*mk.span()) for mk in _MARKERS.finditer(text)]
+    in_marker = [range(*mk.span()) for mk in MARKER.finditer(text)]
     for m in _QUANTITY.finditer(text):
         number = m.group(0)
         if re.fullmatch(r"(19|20)\d\d", number) or any(m.start() in r for r in in_marker):

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from corpus.normalize import fold_text, normalize_text
+from qa.answer import MARKER
 from qa.language import ENGLISH
 
 _REFUSAL = re.compile(
@@ -130,7 +131,7 @@ def missing_quantity(question: str, answer: str) -> bool:
     how_many = re.search(r"\bmấy\b", question.lower())  # folded, "may" is another word
     if not (_QUANTITY_QUESTION.search(folded) or how_many):
         return False
-    bare = re.sub(r"\[\d+\]", " ", answer)
+    bare = MARKER.sub(" ", answer)
     return not (_QUANTITY.search(normalize_text(bare).lower()) or _ROMAN.search(bare))
 
 
