@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qa.answer import Answer, Delta, Timings, Turn, final_answer
 from qa.citations import cite, unsupported_numbers
+from qa.concise import trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.generator import GenerationStats, Generator
@@ -125,7 +126,7 @@ class Answerer:
         ):
             return self._refusal(question, query, language, passages, timings, confidence,
                                  grounded)  # fmt: skip
-        c = cite(text, passages)
+        c = cite(trim_restatement(query, text), passages)
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, confidence, check_yes, grounded)  # fmt: skip

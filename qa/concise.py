@@ -1,0 +1,62 @@
+"""Keep the answer, drop the question: cut a lead that restates what was asked.
+
+A small generator often answers "Ai là Đại sứ Hà Lan tại Việt Nam?" with "Đại sứ Hà Lan
+tại Việt Nam là Kees van Baar". The user asked for the new part only, so a lead made only
+of the question's words and ending in ``là`` is cut:
+
+>>> trim_restatement("Ai là Đại sứ Hà Lan tại Việt Nam?",
+...                  "Đại sứ Hà Lan tại Việt Nam là Kees van Baar [1].")
+'Kees van Baar [1].'
+
+Only the lead: a tail of question words ("… có ở thực vật đất liền") looks the same as
+the end of a right answer ("dòng lục lạp xanh lục" when "lục" was asked about), and cutting
+it lost more than it gained on both test sets. An answer with no word of its own is left
+as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.normalize import fold_text, has_diacritics, normalize_text
+from corpus.sentences import sentence_spans
+from qa.answer import MARKER
+
+_WORD = re.compile(r"\w+(?:[.,]\d+)*")
+_COPULA = {"là", "la"}
+MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
+
+
+def _key(word: str, folded: bool) -> str:
+    return fold_text(word) if folded else normalize_text(word).lower()
+
+
+def _trim_lead(asked: set[str], body: str, folded: bool) -> str:
+    words = list(_WORD.finditer(body))
+    keys = [_key(m.group(0), folded) for m in words]
+    for i, k in enumerate(keys[:-1]):
+        if i >= MIN_LEAD and k in _COPULA:
+            kept = body[words[i + 1].start() :]
+            return kept[:1].upper() + kept[1:]
+        if k not in asked:
+            return body
+    return body
+
+
+def trim_restatement(question: str, answer: str) -> str:
+    """``answer`` with each sentence's restated lead (question words, then ``là``) cut.
+
+    >>> trim_restatement("Ai là Bí thư?", "Bí thư là ông A [1]. Bí thư là ông B [2].")
+    'Ông A [1]. Ông B [2].'
+    >>> trim_restatement("Ai là Bí thư?", "Bí thư là [1].")  # nothing of its own: kept
+    'Bí thư là [1].'
+    """
+    folded = not has_diacritics(question)
+    asked = {_key(w, folded) for w in _WORD.findall(question)}
+    parts = []
+    for s, e in sentence_spans(answer) or [(0, len(answer))]:
+        sentence = answer[s:e]
+        first = MARKER.search(sentence)
+        cut = first.start() if first else len(sentence)
+        parts.append(_trim_lead(asked, sentence[:cut], folded) + sentence[cut:])
+    return " ".join(p.strip() for p in parts if p.strip())

@@ -1,0 +1,66 @@
+"""An answer that restates the question before ``là`` keeps only its own words."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.citations import markers
+from qa.concise import trim_restatement
+
+Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư Thành ủy?"
+
+
+@pytest.mark.parametrize(
+    "question, answer, trimmed",
+    [
+        (Q, "Đại sứ Hà Lan tại Việt Nam là Kees van Baar [1].", "Kees van Baar [1]."),
+        ("Bí thư Thành ủy Hà Nội là ai?", "Bí thư Thành ủy Hà Nội là Đinh Tiến Dũng [1].",
+         "Đinh Tiến Dũng [1]."),
+        ("Tổng vốn đầu tư là bao nhiêu?", "Tổng vốn đầu tư là 1,3 tỷ USD [1]", "1,3 tỷ USD [1]"),
+        # typed without diacritics: compared folded
+        ("Pho Thi truong Quang Chau la ai?", "Pho Thi truong Quang Chau la Lai Chi Hong",
+         "Lai Chi Hong"),
+        # tone-mark spelling of the question does not matter
+        ("Bí thư Thành uỷ là ai?", "Bí thư Thành ủy là ông A [1].", "Ông A [1]."),
+    ],
+)  # fmt: skip
+def test_a_restated_lead_is_cut(question, answer, trimmed):
+    assert trim_restatement(question, answer) == trimmed
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Kees van Baar [1].",  # already short
+        "Đại sứ Kees van Baar là người Hà Lan [1].",  # the lead has words of its own
+        "Hà Nội là [1].",  # nothing after "là": not cut to nothing
+        "Lan là một tên riêng [1].",  # one syllable before "là" is too little to be a restatement
+        "Hai bên ký 2 thỏa thuận [1].",  # no copula
+    ],
+)
+def test_answers_that_do_not_restate_are_kept(answer):
+    assert trim_restatement(Q.replace("Ai là ", ""), answer) == answer
+
+
+def test_each_sentence_is_trimmed_and_markers_stay():
+    answer = "Bí thư là ông A [1]. Sau đó ông B [2]."
+    out = trim_restatement("Bí thư là ai?", answer)
+    assert out == "Ông A [1]. Sau đó ông B [2]."
+    assert markers(out) == markers(answer)
+
+
+WORDS = ["Hà", "Nội", "là", "Bí", "thư", "ông", "A", "1,3", "tỷ", "USD", "đầu", "tư", "Lan"]
+
+
+@given(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=8),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=10),
+)
+def test_trimming_only_removes_a_lead(question_words, answer_words):
+    question, answer = " ".join(question_words) + "?", " ".join(answer_words) + " [1]."
+    out = trim_restatement(question, answer)
+    assert markers(out) == [1]
+    kept = out.removesuffix(" [1].")
+    assert kept, "never trimmed to nothing"
+    assert answer.lower().removesuffix(" [1].").endswith(kept.lower())
+    assert trim_restatement(question, answer) == out  # deterministic
