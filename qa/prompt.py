@@ -38,6 +38,9 @@ class Template:
     refusal_en: str
     unknown_date: str
     check: str
+    # A later excerpt of an article already shown: its title and date again would only add
+    # prompt tokens (about 37 of ~400 in the bundled set's prompts).
+    passage_more: str = "[{n}] (see [{first}])\n{text}"
 
     def refusal(self, language: str) -> str:
         return self.refusal_en if language == ENGLISH else self.refusal_vi
@@ -60,15 +63,29 @@ def defang(text: str) -> str:
 
 
 def render_passages(template: Template, passages: list[Hit]) -> str:
-    return "\n\n".join(
-        template.passage.format(
-            n=n,
-            title=defang(p.title),
-            date=p.date or template.unknown_date,
-            text=defang(p.text),
-        )
-        for n, p in enumerate(passages, start=1)
-    )
+    """Numbered passages; an article's title and date are written at its first excerpt only.
+
+    >>> t = load_template()
+    >>> hits = [Hit("a", "a#0", "Một.", 1.0, "Tin", "2025-01-02", 0, 4),
+    ...         Hit("a", "a#1", "Hai.", 1.0, "Tin", "2025-01-02", 9, 13)]
+    >>> print(render_passages(t, hits))
+    [1] Tin (2025-01-02)
+    Một.
+    <BLANKLINE>
+    [2] (tiếp bài [1])
+    Hai.
+    """
+    first: dict[str, int] = {}
+    blocks = []
+    for n, p in enumerate(passages, start=1):
+        text = defang(p.text)
+        if p.doc_id in first:
+            blocks.append(template.passage_more.format(n=n, first=first[p.doc_id], text=text))
+            continue
+        first[p.doc_id] = n
+        title, date = defang(p.title), p.date or template.unknown_date
+        blocks.append(template.passage.format(n=n, title=title, date=date, text=text))
+    return "\n\n".join(blocks)
 
 
 def render_prompt(
