@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from fakes import FakeEncoder, FakeGenerator
@@ -80,6 +81,14 @@ def test_prompt_numbers_passages_with_title_and_date():
     assert "[1] Tin A (2025-01-01)" in user and "[2] Tin B (không rõ ngày)" in user
     assert user.rstrip().endswith("Câu hỏi: Ai?")
     assert msgs[0].role == "system" and REFUSAL in msgs[0].content
+
+
+def test_a_second_excerpt_of_an_article_names_the_first_instead_of_its_title():
+    first, other = HITS[0], HITS[1]
+    again = replace(first, chunk_id=first.chunk_id + "b", text="Đoạn sau.")
+    user = render_prompt(load_template(), "Ai?", [first, other, again])[1].content
+    assert user.count(first.title) == 1
+    assert "[3] (tiếp bài [1])\nĐoạn sau." in user
 
 
 def test_system_prompt_is_the_same_for_every_question():
