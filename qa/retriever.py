@@ -16,6 +16,7 @@ from corpus.normalize import normalize_text
 from embeddings.manifest import EncoderInfo
 from embeddings.store import IndexStore
 from qa.fusion import FusionWeights, fuse
+from qa.gazetteer import with_vietnamese_names
 from qa.hit import Filters, Hit
 from qa.language import ENGLISH, english_anchors, query_language
 
@@ -110,6 +111,8 @@ class Retriever:
         if len(self.store.chunks) == 0 or (allowed is not None and len(allowed) == 0):
             return []
         language = query_language(text)
+        if language == ENGLISH:  # "Hanoi" -> "Hanoi (Hà Nội)": the articles' own spelling
+            text = with_vietnamese_names(text)
         qvec = self.encoder.encode_queries([text])[0]
         lexical = self.store.lexical.scores(text)
         if language == ENGLISH:  # rank on names and numbers; keep the whole question's
