@@ -98,20 +98,11 @@ def _table() -> tuple[re.Pattern, dict[str, str]]:
     for line in _PAIRS.strip().splitlines():
         english, vietnamese = line.split("=")
         for name in english.split(","):
-            names[name.strip().lower()] = vietnamese.strip()
-    # Longest first, so "South Korea" wins over "Korea"; case-sensitive first letter, so
-    # the pronoun "us" is not the United States.
+            names[name.strip()] = vietnamese.strip()
+    # Longest first, so "South Korea" wins over "Korea". Case-sensitive, as written above:
+    # the pronoun "us" is not the US.
     alternatives = sorted(names, key=len, reverse=True)
-    pattern = r"\b(" + "|".join(_capitalised(n) for n in alternatives) + r")\b('s)?"
-    return re.compile(pattern), names
-
-
-def _capitalised(name: str) -> str:
-    return " ".join(
-        w.upper() if len(w) <= 4 and w.upper() in {"UK", "US", "USA", "EU", "UN", "HCMC"}
-        else w[:1].upper() + re.escape(w[1:])
-        for w in name.split()
-    )  # fmt: skip
+    return re.compile(r"\b(" + "|".join(map(re.escape, alternatives)) + r")\b('s)?"), names
 
 
 def with_vietnamese_names(query: str) -> str:
@@ -119,9 +110,7 @@ def with_vietnamese_names(query: str) -> str:
     pattern, names = _table()
 
     def add(m: re.Match) -> str:
-        vietnamese = names[m.group(1).lower()]
-        if vietnamese.lower() == m.group(1).lower():
-            return m.group(0)
-        return f"{m.group(0)} ({vietnamese})"
+        vietnamese = names[m.group(1)]
+        return m.group(0) if vietnamese == m.group(1) else f"{m.group(0)} ({vietnamese})"
 
     return pattern.sub(add, query)
