@@ -23,7 +23,6 @@ from corpus.sentences import sentence_spans
 from qa.answer import MARKER
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
-_COPULA = {"là", "la"}
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
 
 
@@ -34,8 +33,9 @@ def _key(word: str, folded: bool) -> str:
 def _trim_lead(asked: set[str], body: str, folded: bool) -> str:
     words = list(_WORD.finditer(body))
     keys = [_key(m.group(0), folded) for m in words]
+    copula = "la" if folded else "là"  # accented, "la" is another word ("La Hay")
     for i, k in enumerate(keys[:-1]):
-        if i >= MIN_LEAD and k in _COPULA:
+        if i >= MIN_LEAD and k == copula:
             kept = body[words[i + 1].start() :]
             return kept[:1].upper() + kept[1:]
         if k not in asked:
