@@ -18,21 +18,18 @@ from __future__ import annotations
 
 import re
 
-from corpus.normalize import fold_text, has_diacritics, normalize_text
+from corpus.normalize import has_diacritics
 from corpus.sentences import sentence_spans
+from embeddings.lexical import syllables
 from qa.answer import MARKER
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
 
 
-def _key(word: str, folded: bool) -> str:
-    return fold_text(word) if folded else normalize_text(word).lower()
-
-
 def _trim_lead(asked: set[str], body: str, folded: bool) -> str:
     words = list(_WORD.finditer(body))
-    keys = [_key(m.group(0), folded) for m in words]
+    keys = [" ".join(syllables(m.group(0), folded)) for m in words]
     copula = "la" if folded else "là"  # accented, "la" is another word ("La Hay")
     for i, k in enumerate(keys[:-1]):
         if i >= MIN_LEAD and k == copula:
@@ -52,7 +49,7 @@ def trim_restatement(question: str, answer: str) -> str:
     'Bí thư là [1].'
     """
     folded = not has_diacritics(question)
-    asked = {_key(w, folded) for w in _WORD.findall(question)}
+    asked = set(syllables(question, folded))  # the search index's own word keys
     parts = []
     for s, e in sentence_spans(answer) or [(0, len(answer))]:
         sentence = answer[s:e]
