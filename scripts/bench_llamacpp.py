@@ -123,28 +123,11 @@ def run_one(llm: Llama, prompt: str, max_new: int, stops: set[int], reuse: bool)
             "prompt_tokens": len(tokens),
             "error": f"prompt does not fit in --ctx {llm.n_ctx()}",
         }
-    max_new = min(max_new, room)
     if not reuse:
         llm.reset()  # n_tokens = 0: eval() then drops the whole KV cache
     cached = cached_prefix(llm, tokens)
-    out: list[int] = []
-    first = end = None
-    stopped = False
-    t0 = time.perf_counter()
-    for token in llm.generate(tokens, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0):
-        now = time.perf_counter()
-        if first is None:
-            first = now
-        end = now
-        if is_stop(llm, token, stops):
-            stopped = True
-            break
-        out.append(token)
-        if len(out) >= max_new:
-            break
+    out, stopped, ttft, total = _greedy(llm, tokens, min(max_new, room), stops)
     new = len(out) + stopped
-    ttft = (first - t0) * 1000
-    total = (end - t0) * 1000
     return {
         "prompt_tokens": len(tokens),
         "cached_tokens": cached,
@@ -158,6 +141,25 @@ def run_one(llm: Llama, prompt: str, max_new: int, stops: set[int], reuse: bool)
         "stopped": "eos" if stopped else "max_new_tokens",
         "text": llm.detokenize(out).decode("utf-8", errors="replace"),
     }
+
+
+def _greedy(llm: Llama, tokens: list[int], max_new: int, stops: set[int]):
+    """Greedy tokens (stop token excluded), whether a stop token ended them, and the
+    milliseconds to the first and the last token."""
+    out: list[int] = []
+    first = end = None
+    stopped = False
+    t0 = time.perf_counter()
+    for token in llm.generate(tokens, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0):
+        end = time.perf_counter()
+        first = first or end
+        if is_stop(llm, token, stops):
+            stopped = True
+            break
+        out.append(token)
+        if len(out) >= max_new:
+            break
+    return out, stopped, (first - t0) * 1000, (end - t0) * 1000
 
 
 def p95(values: list[float]) -> float:
@@ -194,7 +196,7 @@ def summarize(rows: list[dict], header: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gguf", required=True, help="GGUF model file")
     ap.add_argument("--prompts", required=True, help="JSON lines: id, prompt, max_new_tokens")
@@ -208,11 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         help="keep llama.cpp's prefix caching between prompts (default); "
         "--no-reuse-prefix clears the KV cache before each prompt",
     )
-    args = ap.parse_args(argv)
-    if not os.path.isfile(args.gguf):
-        sys.exit(f"no such GGUF file: {args.gguf}")
-    prompts = load_prompts(args.prompts)
+    return ap.parse_args(argv)
 
+
+def _load(args: argparse.Namespace, mode: str) -> tuple[Llama, set[int]]:
+    """The model, warmed up, and its stop tokens; prints what was loaded to stderr."""
     t0 = time.perf_counter()
     llm = Llama(
         model_path=args.gguf,
@@ -229,15 +231,35 @@ def main(argv: list[str] | None = None) -> int:
     meta = llm.metadata
     ftype = meta.get("general.file_type", "?")
     weights = f"{meta.get('general.name', '?')} ({FILE_TYPES.get(ftype, 'file_type ' + ftype)})"
-    mode = (
-        "reuse-prefix (llama.cpp default)" if args.reuse_prefix else "KV cache cleared per prompt"
-    )
     print(
         f"llama-cpp-python {llama_cpp.__version__}  {os.path.basename(args.gguf)}: {weights}  "
         f"load {load_s:.1f}s  threads {args.threads}  ctx {args.ctx}  {mode}",
         file=sys.stderr,
     )
+    return llm, stops
 
+
+def _report(row: dict) -> None:
+    if "error" in row:
+        print(f"{row['id']}: {row['error']}", file=sys.stderr)
+        return
+    print(
+        f"{row['id']}: {row['prompt_tokens']} prompt tok "
+        f"(cached {row['cached_tokens']}), TTFT {row['first_token_ms']:.0f} ms, "
+        f"{row['new_tokens']} new tok, total {row['total_ms']:.0f} ms",
+        file=sys.stderr,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    if not os.path.isfile(args.gguf):
+        sys.exit(f"no such GGUF file: {args.gguf}")
+    prompts = load_prompts(args.prompts)
+    mode = (
+        "reuse-prefix (llama.cpp default)" if args.reuse_prefix else "KV cache cleared per prompt"
+    )
+    llm, stops = _load(args, mode)
     rows = []
     out = open(args.out, "w", encoding="utf-8") if args.out else None  # noqa: SIM115
     try:
@@ -247,20 +269,11 @@ def main(argv: list[str] | None = None) -> int:
                 run_one(llm, item["prompt"], item["max_new_tokens"], stops, args.reuse_prefix)
             )
             row.update(
-                model=os.path.basename(args.gguf),
-                threads=args.threads,
+                model=os.path.basename(args.gguf), threads=args.threads,
                 reuse_prefix=args.reuse_prefix,
-            )
+            )  # fmt: skip
             rows.append(row)
-            if "error" in row:
-                print(f"{row['id']}: {row['error']}", file=sys.stderr)
-            else:
-                print(
-                    f"{row['id']}: {row['prompt_tokens']} prompt tok "
-                    f"(cached {row['cached_tokens']}), TTFT {row['first_token_ms']:.0f} ms, "
-                    f"{row['new_tokens']} new tok, total {row['total_ms']:.0f} ms",
-                    file=sys.stderr,
-                )
+            _report(row)
             if out:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
