@@ -24,6 +24,7 @@ from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
 from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity
 from qa.retriever import QueryError, Retriever, clean_query
+from qa.shorten import shorten
 
 MAX_HISTORY = 50
 
@@ -41,6 +42,7 @@ class Answerer:
         policy: RefusalPolicy | None = None,
         template: str = "answer",
         self_check: bool = False,
+        shorten: bool = True,
     ):
         self.retriever = retriever
         self.generator = generator
@@ -50,6 +52,7 @@ class Answerer:
         self.policy = policy or RefusalPolicy()
         self.template = load_template(template)
         self.self_check = self_check  # ask the check even when the policy ignores it
+        self.shorten = shorten  # cut restating answers to their phrase (qa.shorten)
 
     @classmethod
     def load(
@@ -101,8 +104,8 @@ class Answerer:
             else:
                 raw.append(piece)
                 yield Delta(piece)
-        timings = _timings(retrieve_ms, stats, t0)
-        yield self._finish(question, query, language, passages, "".join(raw), stats, timings)
+        yield self._finish(question, query, language, passages, "".join(raw), stats,
+                           lambda: _timings(retrieve_ms, stats, t0))  # fmt: skip
 
     def _context(self, query: str, hits: list[Hit], language: str) -> list[Hit]:
         if language == ENGLISH and hits:  # no shared words: pick sentences by meaning
@@ -111,8 +114,11 @@ class Answerer:
             return select_context(query, top, self.budget_chars, scored=scored)
         return select_context(query, hits, self.budget_chars)
 
-    def _finish(self, question, query, language, passages, text, stats, timings) -> Answer:
-        """The cited answer, or the refusal when the text refuses, invents or is doubted."""
+    def _finish(self, question, query, language, passages, text, stats, clock) -> Answer:
+        """The cited answer, or the refusal when the text refuses, invents or is doubted.
+
+        ``clock()`` gives the timings once the answer's last model call is done.
+        """
         confidence = stats.mean_logprob if stats else None
         check_yes = stats.check_yes if stats else None
         grounded = grounding(query, text, passages) if language != ENGLISH else None
@@ -124,9 +130,12 @@ class Answerer:
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):
-            return self._refusal(question, query, language, passages, timings, confidence,
+            return self._refusal(question, query, language, passages, clock(), confidence,
                                  grounded)  # fmt: skip
-        c = cite(trim_restatement(query, text), passages)
+        text = trim_restatement(query, text)
+        if self.shorten:
+            text = shorten(self.generator, query, text)
+        c, timings = cite(text, passages), clock()
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, confidence, check_yes, grounded)  # fmt: skip

@@ -34,6 +34,7 @@ def index(tmp_path, articles):
 
 def answerer(index, reply, **kw):
     folder, encoder = index
+    kw.setdefault("shorten", False)  # its own tests: tests/test_shorten.py
     return Answerer(Retriever.load(folder, encoder), FakeGenerator(reply), **kw)
 
 
