@@ -201,7 +201,12 @@ def test_weak_evidence_refuses_without_calling_the_model(index):
 def test_an_unsure_model_answer_becomes_a_refusal(index, confidence, refused):
     folder, encoder = index
     gen = FakeGenerator(quote_best, confidence=confidence)
-    a = Answerer(Retriever.load(folder, encoder), gen, policy=RefusalPolicy(min_confidence=-1.0))
+    a = Answerer(
+        Retriever.load(folder, encoder),
+        gen,
+        policy=RefusalPolicy(min_confidence=-1.0),
+        shorten=False,
+    )
     ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
     assert ans.refused is refused and ans.confidence == confidence
 
