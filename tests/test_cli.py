@@ -89,7 +89,10 @@ def fake_generator(monkeypatch):
     import qa.generator
 
     def reply(messages):
-        # Extractive: the first passage's first sentence, cited.
+        # Extractive: the first passage's first sentence, cited. Asked to shorten it
+        # (a prompt without passages), it has nothing shorter to offer.
+        if "[1]" not in messages[-1].content:
+            return ""
         body = messages[-1].content.split("[1]", 1)[1].split("\n", 2)[1]
         return body.split(". ")[0].rstrip(".") + " [1]."
 
