@@ -46,11 +46,16 @@ class Template:
         return self.refusal_en if language == ENGLISH else self.refusal_vi
 
 
+def read_prompt(name: str) -> dict:
+    """The fields of the prompt data file ``qa/prompts/<name>.toml``."""
+    with open(PROMPTS / f"{name}.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
 @cache
 def load_template(name: str = "answer") -> Template:
     """The prompt template ``qa/prompts/<name>.toml``."""
-    with open(PROMPTS / f"{name}.toml", "rb") as fh:
-        return Template(**tomllib.load(fh))
+    return Template(**read_prompt(name))
 
 
 def defang(text: str) -> str:

@@ -20,14 +20,13 @@ True
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER, Turn
-from qa.prompt import PROMPTS, defang
+from qa.prompt import defang, read_prompt
 
 # Fitted on the bundled set and 60 XQuAD-vi questions: shorter answers rarely restate, and
 # one shared word is often just the topic ("Hà Nội").
@@ -47,8 +46,7 @@ class ShortenPrompt:
 @cache
 def load_shorten_prompt(name: str = "shorten") -> ShortenPrompt:
     """The prompt ``qa/prompts/<name>.toml``."""
-    with open(PROMPTS / f"{name}.toml", "rb") as fh:
-        return ShortenPrompt(**tomllib.load(fh))
+    return ShortenPrompt(**read_prompt(name))
 
 
 def restates(question: str, body: str) -> bool:
