@@ -167,6 +167,9 @@ def _load(folder, dtype: str):
 
         quantize_int8(model)
     model.eval()
+    from qa.heap import keep_freed_memory
+
+    keep_freed_memory()  # after loading: its large temporaries should go back to the kernel
     return model, tok
 
 
