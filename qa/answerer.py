@@ -17,6 +17,7 @@ from qa.citations import cite, unsupported_numbers
 from qa.concise import trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
+from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import grounding
 from qa.hit import Filters, Hit
@@ -109,8 +110,8 @@ class Answerer:
 
     def _context(self, query: str, hits: list[Hit], language: str) -> list[Hit]:
         if language == ENGLISH and hits:  # no shared words: pick sentences by meaning
-            top = hits[:3]
-            scored = score_sentences_dense(query, top, self.retriever.encoder)
+            top, named = hits[:3], with_vietnamese_names(query)
+            scored = score_sentences_dense(named, top, self.retriever.encoder)
             return select_context(query, top, self.budget_chars, scored=scored)
         return select_context(query, hits, self.budget_chars)
 

@@ -4,6 +4,7 @@ import json
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from fakes import FakeEncoder, FakeGenerator
 from hypothesis import given
@@ -14,7 +15,12 @@ from qa.answer import Answer, Delta, Turn
 from qa.answerer import Answerer
 from qa.citations import cite, markers
 from qa.condense import condense
-from qa.context import select_context
+from qa.context import (
+    LEXICAL_WEIGHT,
+    score_sentences,
+    score_sentences_dense,
+    select_context,
+)
 from qa.hit import Hit
 from qa.library import open_index
 from qa.prompt import defang, load_template, render_prompt
@@ -71,6 +77,38 @@ def test_context_grows_with_the_budget():
     big = select_context("Hà Lan đầu tư?", HITS, 1000)
     assert sum(len(e.text) for e in big) > sum(len(e.text) for e in small)
     assert big[0].text == HITS[0].text
+
+
+class BandEncoder:
+    """Cosines in a narrow band, as a real multilingual encoder gives across languages:
+    the sentence naming ``favourite`` is 0.80, every other one 0.78."""
+
+    def __init__(self, favourite: str):
+        self.favourite = favourite
+
+    def encode_queries(self, texts):
+        return np.array([[1.0, 0.0]])
+
+    def encode_passages(self, texts):
+        sims = [0.80 if self.favourite in t else 0.78 for t in texts]
+        return np.array([[c, (1 - c * c) ** 0.5] for c in sims])
+
+
+def test_cross_language_scores_let_a_later_passage_win():
+    scored = score_sentences_dense("Who invests?", HITS, BandEncoder("Quảng Châu"))
+    best = max(scored, key=lambda s: s.score)
+    assert HITS[best.passage].text[best.start : best.end].startswith("Quảng Châu")
+    assert [round(s.score, 6) for s in scored if s is not best] == [0.0] * (len(scored) - 1)
+
+
+def test_cross_language_scores_break_near_ties_with_shared_names():
+    # Equal meaning scores: the sentence holding the question's own name ("Hà Lan", as the
+    # gazetteer adds it after "Netherlands") comes first, by the lexical weight.
+    scored = score_sentences_dense("Netherlands (Hà Lan) partner?", HITS, BandEncoder("@"))
+    best = max(scored, key=lambda s: s.score)
+    assert "Hà Lan" in HITS[best.passage].text[best.start : best.end]
+    assert best.score == pytest.approx(max(s.score for s in score_sentences(
+        "Netherlands (Hà Lan) partner?", HITS, decay=1.0)) * LEXICAL_WEIGHT)  # fmt: skip
 
 
 # --- prompt --------------------------------------------------------------------------
