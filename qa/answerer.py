@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.answer import Answer, Delta, Timings, Turn, final_answer
+from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer
 from qa.citations import cite, unsupported_numbers
-from qa.concise import trim_restatement
+from qa.concise import echoes, trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.gazetteer import with_vietnamese_names
@@ -134,12 +134,24 @@ class Answerer:
             return self._refusal(question, query, language, passages, clock(), confidence,
                                  grounded)  # fmt: skip
         text = trim_restatement(query, text)
+        if echoes(query, text):
+            text = self._ask_again(query, language, passages, text) or text
         if self.shorten:
             text = shorten(self.generator, query, text)
         c, timings = cite(text, passages), clock()
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, confidence, check_yes, grounded)  # fmt: skip
+
+    def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
+        """A second answer that may not start like ``echo`` (only the question's words), or
+        None when it also echoes, refuses or quotes a number no passage holds."""
+        messages = render_prompt(self.template, query, passages, language)
+        pieces = self.generator.stream(messages, self.max_new_tokens, avoid=MARKER.sub("", echo))
+        text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
+        if not text.strip() or is_refusal(text) or echoes(query, text):
+            return None
+        return None if unsupported_numbers(text, passages, query) else text
 
     def _refusal(self, question, query, language, passages, timings, confidence=None,
                  grounded=None):  # fmt: skip

@@ -11,7 +11,7 @@ of the question's words and ending in ``là`` is cut:
 Only the lead: a tail of question words ("… có ở thực vật đất liền") looks the same as
 the end of a right answer ("dòng lục lạp xanh lục" when "lục" was asked about), and cutting
 it lost more than it gained on both test sets. An answer with no word of its own is left
-as it is.
+as it is; ``echoes`` tells the answerer to ask again (qa.answerer).
 """
 
 from __future__ import annotations
@@ -57,3 +57,27 @@ def trim_restatement(question: str, answer: str) -> str:
         cut = first.start() if first else len(sentence)
         parts.append(_trim_lead(asked, sentence[:cut], folded) + sentence[cut:])
     return " ".join(p.strip() for p in parts if p.strip())
+
+
+_CHOICE = re.compile(r"\b(?:hay|hoặc|hoac|or)\b", re.IGNORECASE)
+
+
+def echoes(question: str, answer: str) -> bool:
+    """True when ``answer`` has no word of its own: it only repeats some of the question's.
+
+    A small model sometimes answers with the question's own words ("Ai là Đại sứ Hà Lan …?"
+    → "Hà Lan"). Questions offering a choice ("… Phnom Penh hay Viêng Chăn?") are answered
+    with their own words, so they never echo.
+
+    >>> echoes("Ai là Đại sứ Hà Lan tại Việt Nam?", "Hà Lan [1]")
+    True
+    >>> echoes("Ai là Đại sứ Hà Lan tại Việt Nam?", "Kees van Baar [1]")
+    False
+    >>> echoes("Đi Phnom Penh hay Viêng Chăn trước?", "Viêng Chăn [1]")
+    False
+    """
+    if _CHOICE.search(question):
+        return False
+    folded = not has_diacritics(question)
+    said = syllables(MARKER.sub(" ", answer), folded)
+    return bool(said) and set(said) <= set(syllables(question, folded))

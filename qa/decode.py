@@ -68,12 +68,19 @@ def accept(candidates: list[int], predictions: list[int]) -> list[int]:
 
 
 def greedy_stream(
-    model, ids, cache, max_new_tokens: int, stop_ids: set[int], lookup: int = 10
+    model,
+    ids,
+    cache,
+    max_new_tokens: int,
+    stop_ids: set[int],
+    lookup: int = 10,
+    banned_first: frozenset[int] = frozenset(),
 ) -> Iterator[Step]:
     """Yield new tokens (with log-probabilities), greedy, until a stop token or the limit.
 
     ``ids`` is the whole prompt (1 x n tensor); ``cache`` a ``DynamicCache`` already holding
-    the KV state of a prefix of it (or empty). The cache is extended in place.
+    the KV state of a prefix of it (or empty). The cache is extended in place. The tokens in
+    ``banned_first`` may not start the answer (the best other token does).
 
     Checking a guess is not free on a CPU (feeding 11 tokens costs 3.3x feeding one, for
     the 1.5B model in fp32), and short answers rarely copy long spans; so it checks one
@@ -85,7 +92,7 @@ def greedy_stream(
     seq, done = ids[0].tolist(), cache.get_seq_length()
     window = 1  # guesses to check next; grows while they keep being right
     with torch.inference_mode():
-        step = _prefill(model, ids[:, done:], cache)
+        step = _prefill(model, ids[:, done:], cache, banned_first)
         produced = 0
         while step.token not in stop_ids and produced < max_new_tokens:
             yield step
@@ -104,12 +111,16 @@ def greedy_stream(
             step = steps[-1]
 
 
-def _prefill(model, ids, cache) -> Step:
+def _prefill(model, ids, cache, banned: frozenset[int] = frozenset()) -> Step:
     """Read the prompt tokens not yet in ``cache``; the first generated token."""
     # Only the last position's logits: the vocabulary projection of every prompt token
     # would cost as much as a fifth of the whole prompt reading.
     out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
-    return _best(out.logits[0, -1:])[0]
+    logits = out.logits[0, -1:]
+    if banned:
+        logits = logits.clone()
+        logits[0, sorted(banned)] = float("-inf")
+    return _best(logits)[0]
 
 
 def _verify(model, cache, token: int, guesses: list[int]) -> list[Step]:

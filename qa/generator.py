@@ -53,7 +53,11 @@ class Generator(Protocol):
     name: str
 
     def stream(
-        self, messages: list[Turn], max_new_tokens: int = 96, check: str | None = None
+        self,
+        messages: list[Turn],
+        max_new_tokens: int = 96,
+        check: str | None = None,
+        avoid: str | None = None,
     ) -> Iterator[str | GenerationStats]: ...
 
 
@@ -101,16 +105,23 @@ class TransformersGenerator:
         return len(_chat_ids(tok, messages)[0])
 
     def stream(
-        self, messages: list[Turn], max_new_tokens: int = 96, check: str | None = None
+        self,
+        messages: list[Turn],
+        max_new_tokens: int = 96,
+        check: str | None = None,
+        avoid: str | None = None,
     ) -> Iterator[str | GenerationStats]:
         """Text pieces, then stats. ``check`` is a yes/no question asked after the answer,
         as a next user turn over the same KV cache (a few dozen tokens to read); the
-        model's probability of "yes" comes back as ``GenerationStats.check_yes``."""
+        model's probability of "yes" comes back as ``GenerationStats.check_yes``. The
+        answer may not start with the first token of ``avoid`` (a rejected earlier answer).
+        """
         model, tok = self.load()
         ids = _chat_ids(tok, messages)
+        banned = _first_tokens(tok, avoid)
         with _RUN_LOCK:
             cache = _prefix_cache(model, tok, messages, ids) if self.reuse_prefix else None
-            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check)
+            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check, banned)
 
 
 def _env_spec() -> str | None:
@@ -209,7 +220,15 @@ def _stop_ids(tok) -> list[int]:
     return sorted(i for i in ids if isinstance(i, int) and i >= 0)
 
 
-def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None, check=None):
+def _first_tokens(tok, text: str | None) -> frozenset[int]:
+    """The token ``text`` starts with, as the model would write it at an answer's start."""
+    ids = tok(text.strip(), add_special_tokens=False)["input_ids"] if text and text.strip() else []
+    return frozenset(ids[:1])
+
+
+def _generate(
+    model, tok, ids, max_new_tokens: int, lookup: int, cache=None, check=None, banned=frozenset()
+):
     """Stream text pieces, then stats; text is decoded incrementally from all new ids."""
     from transformers import DynamicCache
 
@@ -218,7 +237,8 @@ def _generate(model, tok, ids, max_new_tokens: int, lookup: int, cache=None, che
     t0 = time.perf_counter()
     first, new, logprobs, shown = None, [], [], ""
     cache = cache if cache is not None else DynamicCache()
-    for step in greedy_stream(model, ids, cache, max_new_tokens, set(_stop_ids(tok)), lookup):
+    stops = set(_stop_ids(tok))
+    for step in greedy_stream(model, ids, cache, max_new_tokens, stops, lookup, banned):
         first = first or time.perf_counter()
         new.append(step.token)
         logprobs.append(step.logprob)

@@ -61,14 +61,16 @@ class FakeGenerator:
         self.reply = reply
         self.confidence = confidence
         self.prompts = []
+        self.avoided = []  # the ``avoid`` of each call
 
     def load(self, say=print):
         return None
 
-    def stream(self, messages, max_new_tokens=96, check=None):
+    def stream(self, messages, max_new_tokens=96, check=None, avoid=None):
         from qa.generator import GenerationStats
 
         self.prompts.append(list(messages))
+        self.avoided.append(avoid)
         text = self.reply(messages) if callable(self.reply) else self.reply
         words = text.split(" ")
         for i, word in enumerate(words):

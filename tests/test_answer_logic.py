@@ -356,3 +356,33 @@ def test_a_quoted_nearby_fact_is_refused_and_recorded(tmp_path):
     assert not by_default.ask(
         "Hà Nội thu hút được bao nhiêu vốn FDI?"
     ).refused  # off: recorded only
+
+
+# --- answers that only echo the question ------------------------------------------------
+
+
+def replies(*texts):
+    """A reply function giving ``texts`` in turn (the last one from then on)."""
+    queue = list(texts)
+    return lambda messages: queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def test_an_answer_made_of_the_question_s_words_is_asked_again(index):
+    a = answerer(index, replies("Hà Nội [1].", "Hà Lan [1]."))
+    ans = a.ask("Ai đã đầu tư vào Hà Nội?")
+    assert ans.text.startswith("Hà Lan") and not ans.refused
+    assert a.generator.avoided == [None, "Hà Nội."]
+    assert a.generator.prompts[0] == a.generator.prompts[1]  # the same question again
+
+
+@pytest.mark.parametrize("second", ["Hà Nội [1].", REFUSAL, "7.800 đồng [1]."])
+def test_a_worse_second_answer_keeps_the_first(index, second):
+    a = answerer(index, replies("Hà Lan [1].", second))
+    ans = a.ask("Hà Lan đã đầu tư gì vào Hà Nội?")
+    assert ans.text.startswith("Hà Lan") and len(a.generator.prompts) == 2
+
+
+def test_a_choice_question_is_answered_with_its_own_words_once(index):
+    a = answerer(index, replies("Hà Lan [1].", "Hà Nội [1]."))
+    ans = a.ask("Hà Lan hay Quảng Châu đầu tư vào Hà Nội?")
+    assert ans.text.startswith("Hà Lan") and a.generator.avoided == [None]

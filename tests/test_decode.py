@@ -86,3 +86,15 @@ def test_lookup_saves_forward_passes_on_repetitive_text():
 def test_propose_and_accept():
     assert propose([4, 5, 6, 4, 5], 2) == [6, 4]
     assert accept([1, 2], [1, 9, 0]) == [1, 9]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=20), st.integers(0, 8))
+def test_a_banned_first_token_is_replaced_then_decoding_goes_on_greedily(prompt, lookup):
+    first = plain_greedy(prompt, 1)
+    banned = frozenset(first) | {0}
+    steps = list(greedy_stream(FakeLM(), torch.tensor([prompt]), Cache(), 12, {STOP}, lookup,
+                               banned_first=banned))  # fmt: skip
+    tokens = [s.token for s in steps]
+    assert tokens[0] not in banned
+    assert tokens[1:] == plain_greedy(prompt + tokens[:1], 11)  # only the first step changes

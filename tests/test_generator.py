@@ -51,6 +51,18 @@ def test_lookup_and_prefix_cache_give_exactly_plain_greedy(small):
     assert stats.prompt_tokens == ids.shape[1] and stats.new_tokens > 0
 
 
+def test_avoid_bans_the_first_token_of_a_rejected_answer(small):
+    from qa.generator import _first_tokens
+
+    msgs = render_prompt(load_template(), "Hà Lan đầu tư bao nhiêu?", [PASSAGE])
+    _, tok = small.load()
+    first = _text(small.stream(msgs, 8))
+    again = _text(small.stream(msgs, 8, avoid=first))
+    banned = _first_tokens(tok, first)
+    assert len(banned) == 1 and again and again != first
+    assert tok(again.strip(), add_special_tokens=False)["input_ids"][0] not in banned
+
+
 def test_stream_pieces_are_whole_characters(small):
     msgs = [Turn("user", "Viết tên ba thành phố lớn của Việt Nam.")]
     pieces = [e for e in small.stream(msgs, 24) if isinstance(e, str)]
