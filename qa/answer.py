@@ -94,6 +94,7 @@ class Answer:
     confidence: float | None = None  # mean log-probability of the generated tokens
     check_yes: float | None = None  # the model's P(yes) that the passages state its answer
     grounding: float | None = None  # share of the question's terms near the answer's source
+    focus: float | None = None  # the answer's source sentence's match, as a share of the best
 
     def cited_spans(self) -> list[Span | None]:
         """The highlight of each citation, in order (None where a citation has none)."""
@@ -116,6 +117,7 @@ class Answer:
             "confidence": self.confidence,
             "check_yes": self.check_yes,
             "grounding": self.grounding,
+            "focus": self.focus,
         }
 
 

@@ -19,7 +19,7 @@ from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
-from qa.grounding import grounding
+from qa.grounding import focus, grounding
 from qa.hit import Filters, Hit
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
@@ -116,13 +116,20 @@ class Answerer:
         return select_context(query, hits, self.budget_chars)
 
     def _finish(self, question, query, language, passages, text, stats, clock) -> Answer:
-        """The cited answer, or the refusal when the text refuses, invents or is doubted.
+        """The cited answer, or the refusal when the text refuses, invents, is doubted or
+        quotes a sentence that matches the question much worse than the best one shown.
 
         ``clock()`` gives the timings once the answer's last model call is done.
         """
         confidence = stats.mean_logprob if stats else None
         check_yes = stats.check_yes if stats else None
         grounded = grounding(query, text, passages) if language != ENGLISH else None
+        scores = dict(confidence=confidence, check_yes=check_yes, grounding=grounded)
+
+        def refuse(**more) -> Answer:  # the scores that decided it, for evaluation
+            kept = {**scores, "check_yes": None, **more}
+            return self._refusal(question, query, language, passages, clock(), **kept)
+
         if (
             is_refusal(text)
             or not text.strip()
@@ -131,17 +138,19 @@ class Answerer:
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):
-            return self._refusal(question, query, language, passages, clock(), confidence,
-                                 grounded)  # fmt: skip
+            return refuse()
         text = trim_restatement(query, text)
         if echoes(query, text):
             text = self._ask_again(query, language, passages, text) or text
         if self.shorten:
             text = shorten(self.generator, query, text)
+        focused = focus(query, text, passages) if language != ENGLISH else None
+        if self.policy.unfocused(focused, language):
+            return refuse(focus=focused)
         c, timings = cite(text, passages), clock()
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
-                      tuple(passages), timings, confidence, check_yes, grounded)  # fmt: skip
+                      tuple(passages), timings, focus=focused, **scores)  # fmt: skip
 
     def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
         """A second answer that may not start like ``echo`` (only the question's words), or
@@ -153,11 +162,10 @@ class Answerer:
             return None
         return None if unsupported_numbers(text, passages, query) else text
 
-    def _refusal(self, question, query, language, passages, timings, confidence=None,
-                 grounded=None):  # fmt: skip
+    def _refusal(self, question, query, language, passages, timings, **scores) -> Answer:
         text = self.template.refusal(language)
         return Answer(question, query, text, (), True, language, (), tuple(passages), timings,
-                      confidence, None, grounded)  # fmt: skip
+                      **scores)  # fmt: skip
 
     def _refuse(self, question, query, language, passages, t0, retrieve_ms):
         text = self.template.refusal(language)

@@ -9,11 +9,11 @@ pair that refuses the most unanswerable questions while wrongly refusing at most
 ``--max-false`` of the answerable ones. The generator's own refusal comes on top of this
 gate, so the gate is kept conservative.
 
-With ``--predictions`` (a ``hoidap eval`` run made with ``min_confidence``, ``min_check``
-and ``min_grounding`` switched off) it fits the checks made after generation instead: the
-answer confidence (mean token log-probability), the self-check's P(yes), and the grounding
-of the answer's source sentence (qa.grounding), below which a generated answer is replaced
-by the refusal.
+With ``--predictions`` (a ``hoidap eval`` run made with ``min_confidence``, ``min_check``,
+``min_grounding`` and ``min_focus`` switched off) it fits the checks made after generation
+instead: the answer confidence (mean token log-probability), the self-check's P(yes), and
+the grounding and focus of the answer's source sentence (qa.grounding), below which a
+generated answer is replaced by the refusal.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def fit_confidence(path: str, questions, max_false: float) -> None:
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines]
     rows = [r for r in rows if r["id"] in answerable]
-    for key, off in (("confidence", -9.0), ("check_yes", 0.0), ("grounding", 0.0)):
+    checks = (("confidence", -9.0), ("check_yes", 0.0), ("grounding", 0.0), ("focus", 0.0))
+    for key, off in checks:
         fit_one(rows, answerable, key, off, max_false)
 
 

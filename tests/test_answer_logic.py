@@ -342,7 +342,7 @@ def test_a_quoted_nearby_fact_is_refused_and_recorded(tmp_path):
     ingest(open_index(tmp_path / "g", encoder), [Article(id="f", title="Tin F", text=text)],
            encoder, lambda _: None)  # fmt: skip
     retriever = Retriever.load(tmp_path / "g", encoder)
-    lenient = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0.32)
+    lenient = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0.32, min_focus=0)
     wrong = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=lenient)
     ans = wrong.ask("Hà Nội thu hút được bao nhiêu vốn FDI?")
     assert ans.refused and ans.text == REFUSAL and ans.grounding is not None
@@ -350,12 +350,28 @@ def test_a_quoted_nearby_fact_is_refused_and_recorded(tmp_path):
     ans = right.ask("Hà Lan đầu tư bao nhiêu vào Hà Nội?")
     assert not ans.refused and ans.grounding >= lenient.min_grounding
     assert ans.to_dict()["grounding"] == ans.grounding
-    by_default = Answerer(
-        retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=RefusalPolicy(0, 0)
-    )
-    assert not by_default.ask(
-        "Hà Nội thu hút được bao nhiêu vốn FDI?"
-    ).refused  # off: recorded only
+    grounding_off = RefusalPolicy(0, 0)  # grounding and focus are off by default
+    ans = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=grounding_off)
+    assert not ans.ask("Hà Nội thu hút được bao nhiêu vốn FDI?").refused  # recorded only
+
+
+def test_an_answer_from_a_worse_matching_sentence_than_the_best_is_refused(tmp_path):
+    from corpus.article import Article
+
+    encoder = FakeEncoder()
+    ingest(open_index(tmp_path / "g", encoder), [Article(id="f", title="Tin F", text=FAR[0].text)],
+           encoder, lambda _: None)  # fmt: skip
+    retriever = Retriever.load(tmp_path / "g", encoder)
+    policy = RefusalPolicy(min_support=0, min_dense=0, min_focus=0.55)
+    guess = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=policy)
+    ans = guess.ask("Hà Nội thu hút được bao nhiêu vốn FDI?")
+    assert ans.refused and ans.focus < policy.min_focus and ans.to_dict()["focus"] == ans.focus
+    right = Answerer(retriever, FakeGenerator("1,3 tỷ USD [1]."), policy=policy)
+    ans = right.ask("Hà Lan đầu tư bao nhiêu vào Hà Nội?")
+    assert not ans.refused and ans.focus == 1.0
+    english = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=policy)
+    ans = english.ask("How much FDI did Hanoi attract?")  # no shared words: not judged
+    assert ans.focus is None
 
 
 # --- answers that only echo the question ------------------------------------------------

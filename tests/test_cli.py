@@ -89,12 +89,16 @@ def fake_generator(monkeypatch):
     import qa.generator
 
     def reply(messages):
-        # Extractive: the first passage's first sentence, cited. Asked to shorten it
-        # (a prompt without passages), it has nothing shorter to offer.
-        if "[1]" not in messages[-1].content:
+        # Extractive: the first passage's sentence sharing most words with the question,
+        # cited. Asked to shorten it (a prompt without passages), it has nothing to offer.
+        prompt = messages[-1].content
+        if "[1]" not in prompt:
             return ""
-        body = messages[-1].content.split("[1]", 1)[1].split("\n", 2)[1]
-        return body.split(". ")[0].rstrip(".") + " [1]."
+        asked = set(prompt.rsplit("Câu hỏi:", 1)[1].lower().split())
+        body = prompt.split("[1]", 1)[1].split("\n", 1)[1].split("\n[2]")[0]
+        sentences = [x.strip() for x in body.replace("\n", " ").split(". ") if x.strip()]
+        best = max(sentences, key=lambda x: len(asked & set(x.lower().split())))
+        return best.rstrip(".") + " [1]."
 
     fake = FakeGenerator(reply)
     monkeypatch.setattr(qa.generator, "TransformersGenerator", lambda *a, **k: fake)

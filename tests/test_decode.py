@@ -92,7 +92,7 @@ def test_propose_and_accept():
 @given(st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=20), st.integers(0, 8))
 def test_a_banned_first_token_is_replaced_then_decoding_goes_on_greedily(prompt, lookup):
     first = plain_greedy(prompt, 1)
-    banned = frozenset(first) | {0}
+    banned = frozenset(first) | {0, STOP}  # so that there is a first token
     steps = list(greedy_stream(FakeLM(), torch.tensor([prompt]), Cache(), 12, {STOP}, lookup,
                                banned_first=banned))  # fmt: skip
     tokens = [s.token for s in steps]
