@@ -95,6 +95,9 @@ class Answer:
     check_yes: float | None = None  # the model's P(yes) that the passages state its answer
     grounding: float | None = None  # share of the question's terms near the answer's source
     focus: float | None = None  # the answer's source sentence's match, as a share of the best
+    # What the question names that no passage holding the answer mentions (qa.anchors):
+    # set on refusals that this decided.
+    unanchored: tuple[str, ...] = ()
 
     def cited_spans(self) -> list[Span | None]:
         """The highlight of each citation, in order (None where a citation has none)."""
@@ -118,6 +121,7 @@ class Answer:
             "check_yes": self.check_yes,
             "grounding": self.grounding,
             "focus": self.focus,
+            "unanchored": list(self.unanchored),
         }
 
 

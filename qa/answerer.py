@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from qa.anchors import deputy_title, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer
 from qa.citations import cite, unsupported_numbers
 from qa.concise import echoes, trim_restatement
@@ -105,7 +106,7 @@ class Answerer:
             else:
                 raw.append(piece)
                 yield Delta(piece)
-        yield self._finish(question, query, language, passages, "".join(raw), stats,
+        yield self._finish(question, query, language, passages, hits, "".join(raw), stats,
                            lambda: _timings(retrieve_ms, stats, t0))  # fmt: skip
 
     def _context(self, query: str, hits: list[Hit], language: str) -> list[Hit]:
@@ -115,9 +116,10 @@ class Answerer:
             return select_context(query, top, self.budget_chars, scored=scored)
         return select_context(query, hits, self.budget_chars)
 
-    def _finish(self, question, query, language, passages, text, stats, clock) -> Answer:
-        """The cited answer, or the refusal when the text refuses, invents, is doubted or
-        quotes a sentence that matches the question much worse than the best one shown.
+    def _finish(self, question, query, language, passages, hits, text, stats, clock) -> Answer:
+        """The cited answer, or the refusal when the text refuses, invents, is doubted,
+        stands apart from what the question names, or quotes a sentence that matches the
+        question much worse than the best one shown.
 
         ``clock()`` gives the timings once the answer's last model call is done.
         """
@@ -144,13 +146,23 @@ class Answerer:
             text = self._ask_again(query, language, passages, text) or text
         if self.shorten:
             text = shorten(self.generator, query, text)
+        apart = self._apart(question, query, text, passages, hits)
         focused = focus(query, text, passages) if language != ENGLISH else None
-        if self.policy.unfocused(focused, language):
-            return refuse(focus=focused)
+        if apart or self.policy.unfocused(focused, language):
+            return refuse(focus=focused, unanchored=apart)
         c, timings = cite(text, passages), clock()
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
+
+    def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
+        """What the question names that the answer does not stand beside (qa.anchors)."""
+        if not self.policy.anchors:
+            return ()
+        # A follow-up searched together with the question before it: only its own names.
+        asked = question if query != question and query.endswith(question) else query
+        deputy = deputy_title(asked, text, passages)
+        return (*unanchored(asked, text, passages, hits), *([deputy] if deputy else []))
 
     def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
         """A second answer that may not start like ``echo`` (only the question's words), or

@@ -125,6 +125,7 @@ def _answer(answerer, q: Question, prediction: dict) -> AnswerRecord:
     prediction["check_yes"] = None if ans.check_yes is None else round(ans.check_yes, 4)
     prediction["grounding"] = None if ans.grounding is None else round(ans.grounding, 4)
     prediction["focus"] = None if ans.focus is None else round(ans.focus, 4)
+    prediction["unanchored"] = list(ans.unanchored)
     valid = all(1 <= m <= len(ans.citations) for m in markers(ans.text))
     return AnswerRecord(
         q.id, q.type, q.answerable, q.answers, ans.text, ans.refused, cited, q.sources,

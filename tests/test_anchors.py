@@ -1,0 +1,147 @@
+"""An answer must stand beside what the question names (qa.anchors)."""
+
+import pytest
+from fakes import FakeEncoder, FakeGenerator
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpus.article import Article
+from embeddings.ingest import ingest
+from qa.anchors import deputy_title, names, unanchored
+from qa.answerer import Answerer
+from qa.hit import Hit
+from qa.library import open_index
+from qa.refusal import RefusalPolicy
+from qa.retriever import Retriever
+
+
+def hit(doc: str, text: str, title: str = "Tin") -> Hit:
+    return Hit(doc, f"{doc}#0", text, 1.0, title, None, 0, len(text))
+
+
+NL = hit("nl", "Đến hết năm 2024, kim ngạch giữa Hà Nội và Hà Lan đạt khoảng 1,165 tỷ USD.")
+GZ = hit("gz", "Hà Nội và Quảng Châu ký biên bản hợp tác. Phó Thị trưởng Lại Chí Hồng phát biểu.")
+RAIL = hit("rail", "Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị.")
+ROAD = hit("road", "Trục đại lộ sông Hồng có tổng mức đầu tư dự kiến 855 nghìn tỷ đồng.")
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Kim ngạch giữa Hà Nội và Quảng Châu đạt bao nhiêu?", [("Hà", "Nội"), ("Quảng", "Châu")]),
+        ("Hà Lan đầu tư bao nhiêu?", [("Hà", "Lan")]),  # a name may open the question
+        ("Thủ đô Viêng Chăn có gì?", [("Viêng", "Chăn")]),  # one capitalised word: no name
+        ("Năm 2025 FDI vào Hà Nội, Hải Phòng?", [("FDI",), ("Hà", "Nội"), ("Hải", "Phòng")]),
+        ("ha lan dau tu bao nhieu?", []),
+    ],
+)
+def test_names_are_runs_of_capitalised_words_or_acronyms(question, expected):
+    assert names(question) == expected
+
+
+def test_an_answer_about_another_place_is_apart_from_the_place_asked():
+    q = "Kim ngạch thương mại giữa Hà Nội và Quảng Châu năm 2024 đạt bao nhiêu?"
+    assert unanchored(q, "khoảng 1,165 tỷ USD [1].", [NL, GZ], [NL, GZ]) == ["Quảng Châu"]
+    q = "Kim ngạch thương mại giữa Hà Nội và Hà Lan năm 2024 đạt bao nhiêu?"
+    assert unanchored(q, "khoảng 1,165 tỷ USD [1].", [NL, GZ], [NL, GZ]) == []
+
+
+def test_a_number_in_the_question_must_stand_beside_the_answer():
+    q = "Tổng mức đầu tư cho 96,8 km đường sắt đô thị là bao nhiêu?"
+    assert unanchored(q, "855 nghìn tỷ đồng [1]", [ROAD, RAIL], [ROAD, RAIL]) == ["96,8"]
+
+
+def test_years_are_not_anchors():
+    q = "Năm 2030 trục đại lộ sông Hồng có tổng mức đầu tư bao nhiêu?"
+    assert unanchored(q, "855 nghìn tỷ đồng [1]", [ROAD, RAIL], [ROAD, RAIL]) == []
+
+
+def test_a_name_only_in_the_whole_passage_not_the_excerpt_still_counts():
+    excerpt = hit("nl", "Kim ngạch giữa hai nước đạt khoảng 1,165 tỷ USD.")
+    whole = hit("nl", "Việt Nam và Hà Lan là đối tác. " + excerpt.text)
+    q = "Kim ngạch giữa Việt Nam và Quảng Châu đạt bao nhiêu?"
+    other = hit("gz", "Việt Nam và Quảng Châu hợp tác.")
+    assert unanchored(q, "1,165 tỷ USD", [excerpt, other], [whole, other]) == ["Quảng Châu"]
+    q = "Kim ngạch giữa Việt Nam và Hà Lan đạt bao nhiêu?"
+    assert unanchored(q, "1,165 tỷ USD", [excerpt, other], [whole, other]) == []
+
+
+def test_another_passage_repeating_the_answer_beside_the_name_counts():
+    both = hit("gz2", "Ông Lại Chí Hồng dẫn đầu đoàn Quảng Châu.")
+    q = "Ai ở Hà Lan và Quảng Châu?"
+    shown = [hit("x", "Hà Lan đón ông Lại Chí Hồng."), hit("y", "Quảng Châu ký hợp tác.")]
+    assert unanchored(q, "Lại Chí Hồng", shown, [*shown, both]) == []
+    assert unanchored(q, "Lại Chí Hồng", shown, shown) == ["Quảng Châu"]
+
+
+def test_choice_questions_and_unlocated_answers_are_not_judged():
+    q = "Hà Lan hay Quảng Châu có kim ngạch 1,165 tỷ USD?"
+    assert unanchored(q, "Hà Lan [1]", [NL, GZ], [NL, GZ]) == []
+    q = "Kim ngạch giữa Hà Nội và Quảng Châu đạt bao nhiêu?"
+    assert unanchored(q, "rất lớn", [NL, GZ], [NL, GZ]) == []
+
+
+def test_questions_without_diacritics_match_folded_names():
+    q = "Kim ngach giua Ha Noi va Quang Chau dat bao nhieu?"
+    assert unanchored(q, "1,165 tỷ USD", [NL, GZ], [NL, GZ]) == ["Quang Chau"]
+
+
+@given(st.sampled_from(["Quảng Châu", "Hà Lan", "Viêng Chăn"]), st.integers(1, 999))
+def test_an_answer_whose_passage_names_everything_asked_is_never_apart(place, amount):
+    answer = f"{amount} triệu USD"
+    own = hit("own", f"Hà Nội và {place} đạt {answer} năm nay.")
+    decoy = hit("decoy", f"{place} và Hà Nội có 7 dự án.")
+    q = f"Hà Nội và {place} đạt bao nhiêu?"
+    assert unanchored(q, f"{answer} [1].", [own, decoy], [own, decoy]) == []
+
+
+def test_a_deputy_is_no_answer_for_the_office_itself():
+    assert deputy_title("Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1]", [GZ]) == (
+        "phó thị trưởng"
+    )
+    assert deputy_title("Phó Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1]", [GZ]) is None
+    both = hit("b", "Thị trưởng Lại Chí Hồng đến Hà Nội.")
+    assert deputy_title("Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng", [GZ, both]) is None
+
+
+# --- wired into the answerer ---------------------------------------------------------
+
+
+@pytest.fixture
+def retriever(tmp_path):
+    encoder = FakeEncoder()
+    docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in (NL, GZ)]
+    ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
+    return Retriever.load(tmp_path / "a", encoder)
+
+
+OPEN = dict(min_support=0, min_dense=0)
+
+
+@pytest.mark.parametrize(
+    "question, reply, apart",
+    [
+        (
+            "Kim ngạch giữa Hà Nội và Quảng Châu đạt bao nhiêu?",
+            "1,165 tỷ USD [1].",
+            ("Quảng Châu",),
+        ),
+        ("Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1].", ("phó thị trưởng",)),
+        ("Kim ngạch giữa Hà Nội và Hà Lan đạt bao nhiêu?", "1,165 tỷ USD [1].", ()),
+    ],
+)
+def test_the_answerer_refuses_an_answer_apart_from_what_was_asked(
+    retriever, question, reply, apart
+):
+    ans = Answerer(retriever, FakeGenerator(reply), policy=RefusalPolicy(**OPEN)).ask(question)
+    assert ans.refused == bool(apart) and ans.unanchored == apart
+    assert ans.to_dict()["unanchored"] == list(apart)
+    off = RefusalPolicy(**OPEN, anchors=False)
+    assert not Answerer(retriever, FakeGenerator(reply), policy=off).ask(question).refused
+
+
+def test_a_follow_up_searched_with_the_question_before_is_judged_on_its_own_names(retriever):
+    a = Answerer(retriever, FakeGenerator("1,165 tỷ USD [1]."), policy=RefusalPolicy(**OPEN))
+    history = [{"role": "user", "content": "Hà Nội ký gì với Quảng Châu?"}]
+    ans = a.ask("Kim ngạch với Hà Lan đạt bao nhiêu?", history=history)
+    assert not ans.refused
