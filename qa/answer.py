@@ -95,8 +95,8 @@ class Answer:
     check_yes: float | None = None  # the model's P(yes) that the passages state its answer
     grounding: float | None = None  # share of the question's terms near the answer's source
     focus: float | None = None  # the answer's source sentence's match, as a share of the best
-    # What the question names that no passage holding the answer mentions (qa.anchors):
-    # set on refusals that this decided.
+    # What the question names that no passage holding the answer mentions (qa.anchors), or
+    # the other kind of fact the answer states (qa.kinds): set on refusals these decided.
     unanchored: tuple[str, ...] = ()
 
     def cited_spans(self) -> list[Span | None]:

@@ -22,6 +22,7 @@ from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
 from qa.hit import Filters, Hit
+from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
 from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity
@@ -156,13 +157,19 @@ class Answerer:
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
-        """What the question names that the answer does not stand beside (qa.anchors)."""
+        """What the question names that the answer does not stand beside (qa.anchors), and
+        the kind of fact the answer states when not the kind asked (qa.kinds)."""
         if not self.policy.anchors:
             return ()
         # A follow-up searched together with the question before it: only its own names.
         asked = question if query != question and query.endswith(question) else query
         deputy = deputy_title(asked, text, passages)
-        return (*unanchored(asked, text, passages, hits), *([deputy] if deputy else []))
+        kind = other_kind(asked, text, [p.text for p in passages])
+        return (
+            *unanchored(asked, text, passages, hits),
+            *([deputy] if deputy else []),
+            *([kind] if kind else []),
+        )
 
     def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
         """A second answer that may not start like ``echo`` (only the question's words), or

@@ -17,8 +17,9 @@ Two checks, both cheap:
 6. Where the answer came from: a sentence that matches the question much worse than the
    best one shown (``min_focus``, qa.grounding.focus) is a nearby fact, quoted.
 7. What the answer stands beside: a name or number of the question that a passage shown
-   mentions but no passage holding the answer does, or a deputy's title where the
-   question asks for the office holder (``anchors``, qa.anchors).
+   mentions but no passage holding the answer does, a deputy's title where the question
+   asks for the office holder (qa.anchors), or a figure of another kind than the one
+   asked, budget revenue for investment (qa.kinds); ``anchors`` switches all three.
 
 >>> RefusalPolicy().gate(Evidence(support=0.05, dense=0.70, language="vi"))
 True
@@ -85,8 +86,9 @@ class RefusalPolicy:
     # grounding, it is recorded in every answer and off by default (0).
     min_focus: float = 0.0
     # The answer must stand beside what the question names, when a passage shown names it
-    # (qa.anchors). On the bundled set it refused 3 of the 6 guesses at unanswerable
-    # questions and no right answer; on XQuAD-vi the gold answers fail it for 8 of 1,190.
+    # (qa.anchors), and state the kind of fact asked (qa.kinds). On the bundled set the
+    # first refused 3 of the 6 guesses at unanswerable questions, the second the other 3,
+    # and neither a right answer; on XQuAD-vi the gold answers fail them for 8 of 1,190.
     anchors: bool = True
 
     def unfocused(self, focus: float | None, language: str) -> bool:

@@ -22,6 +22,7 @@ def hit(doc: str, text: str, title: str = "Tin") -> Hit:
 NL = hit("nl", "Đến hết năm 2024, kim ngạch giữa Hà Nội và Hà Lan đạt khoảng 1,165 tỷ USD.")
 GZ = hit("gz", "Hà Nội và Quảng Châu ký biên bản hợp tác. Phó Thị trưởng Lại Chí Hồng phát biểu.")
 RAIL = hit("rail", "Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị.")
+BUDGET = hit("hn", "Năm 2025, tổng thu ngân sách của Hà Nội đạt khoảng 641,7 nghìn tỷ đồng.")
 ROAD = hit("road", "Trục đại lộ sông Hồng có tổng mức đầu tư dự kiến 855 nghìn tỷ đồng.")
 
 
@@ -110,7 +111,7 @@ def test_a_deputy_is_no_answer_for_the_office_itself():
 @pytest.fixture
 def retriever(tmp_path):
     encoder = FakeEncoder()
-    docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in (NL, GZ)]
+    docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in (NL, GZ, BUDGET)]
     ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
     return Retriever.load(tmp_path / "a", encoder)
 
@@ -128,6 +129,12 @@ OPEN = dict(min_support=0, min_dense=0)
         ),
         ("Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1].", ("phó thị trưởng",)),
         ("Kim ngạch giữa Hà Nội và Hà Lan đạt bao nhiêu?", "1,165 tỷ USD [1].", ()),
+        (
+            "Năm 2025 Hà Nội thu hút bao nhiêu vốn FDI?",
+            "641,7 nghìn tỷ đồng [1].",
+            ("budget, not investment",),
+        ),  # qa.kinds
+        ("Năm 2025 Hà Nội thu ngân sách bao nhiêu?", "641,7 nghìn tỷ đồng [1].", ()),
     ],
 )
 def test_the_answerer_refuses_an_answer_apart_from_what_was_asked(

@@ -1,0 +1,63 @@
+"""An answer's clause must state the kind of fact asked for (qa.kinds)."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.kinds import KINDS, clause, kinds, other_kind
+
+CITY = (
+    "Năm 2025 GRDP ước tăng 8,5%, tổng thu ngân sách Nhà nước đạt khoảng 641,7 nghìn tỷ "
+    "đồng, tăng 24,6%. Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội. Tổng kim "
+    "ngạch thương mại song phương Việt Nam - Lào đạt gần 8 tỷ USD. Trường được khởi công "
+    "xây dựng từ đầu năm 1985."
+)
+
+
+@pytest.mark.parametrize(
+    "question, answer, other",
+    [
+        ("Hà Nội thu hút được bao nhiêu vốn FDI?", "khoảng 641,7 nghìn tỷ đồng [1].", "budget"),
+        ("Tổng vốn đầu tư của Việt Nam vào Lào là bao nhiêu?", "gần 8 tỷ USD [1].", "trade"),
+        ("Trường được khánh thành vào năm nào?", "1985 [1]", "start"),
+        ("Tổng thu ngân sách của Hà Nội năm 2025?", "641,7 nghìn tỷ đồng", None),
+        ("Hà Lan đầu tư bao nhiêu vào Hà Nội?", "trên 1,3 tỷ USD [1]", None),
+        ("Trường được khởi công năm nào?", "1985", None),
+        ("Kim ngach thuong mai Viet Nam - Lao dat bao nhieu?", "gần 8 tỷ USD", None),
+        ("Von dau tu cua Viet Nam vao Lao la bao nhieu?", "gần 8 tỷ USD", "trade"),
+        ("GRDP tăng bao nhiêu?", "8,5%", None),  # a clause of the kind asked
+        ("Ai đầu tư vào Hà Nội?", "Hà Lan", None),  # names stand in many clauses
+        ("Năm 2025 có gì?", "641,7 nghìn tỷ đồng", None),  # no kind asked
+        ("Vốn FDI bao nhiêu?", "9 tỷ USD", None),  # the answer is nowhere
+    ],
+)
+def test_a_figure_of_another_kind_is_told_apart(question, answer, other):
+    found = other_kind(question, answer, [CITY])
+    assert (found.split(",")[0] if found else None) == other
+
+
+def test_one_clause_of_the_kind_asked_is_enough():
+    texts = ["Thu ngân sách đạt 5 tỷ USD.", "Vốn FDI đạt 5 tỷ USD."]
+    assert other_kind("Vốn FDI đạt bao nhiêu?", "5 tỷ USD", texts) is None
+    assert other_kind("Vốn FDI đạt bao nhiêu?", "5 tỷ USD", texts[:1]) == "budget, not investment"
+
+
+def test_kinds_match_whole_words_only():
+    assert kinds("Luật GDPR có hiệu lực") == set()  # "gdp" inside another word
+    assert kinds("Hai bên ký kết 8 thỏa thuận") == {"signing"}
+    assert kinds("Vốn nhân lực quan trọng") == set()  # capital of another sort
+
+
+@given(st.sampled_from(sorted(KINDS)), st.integers(1, 10_000))
+def test_a_clause_of_the_kind_asked_is_never_flagged(kind, amount):
+    term = KINDS[kind][0]
+    text = f"Năm nay, {term} đạt {amount} tỷ đồng, cao nhất từ trước tới nay."
+    assert other_kind(f"{term.capitalize()} đạt bao nhiêu?", f"{amount} tỷ đồng", [text]) is None
+
+
+@given(st.text(alphabet="abc ,;().-", max_size=30), st.text(alphabet="abc ,.", max_size=30))
+def test_the_clause_holds_the_answer_and_no_clause_end(before, after):
+    text = f"{before}X 12 Y{after}"
+    found = clause(text, "X 12 Y")
+    assert "X 12 Y" in found and found in text
+    assert not any(c in found for c in ",;()")
