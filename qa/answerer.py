@@ -25,6 +25,7 @@ from qa.hit import Filters, Hit
 from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
+from qa.quantities import quote_amounts
 from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity
 from qa.retriever import QueryError, Retriever, clean_query
 from qa.shorten import shorten
@@ -124,6 +125,7 @@ class Answerer:
 
         ``clock()`` gives the timings once the answer's last model call is done.
         """
+        text = self._repair(query, language, passages, text)
         confidence = stats.mean_logprob if stats else None
         check_yes = stats.check_yes if stats else None
         grounded = grounding(query, text, passages) if language != ENGLISH else None
@@ -155,6 +157,15 @@ class Answerer:
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
+
+    def _repair(self, query: str, language: str, passages: list[Hit], text: str) -> str:
+        """English amounts followed by the passage's wording (qa.quantities); an answer that
+        quotes a number no passage holds asked again with its first token banned."""
+        if language == ENGLISH:
+            text = quote_amounts(text, passages)
+        if text.strip() and not is_refusal(text) and unsupported_numbers(text, passages, query):
+            text = self._ask_again(query, language, passages, text) or text
+        return text
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
         """What the question names that the answer does not stand beside (qa.anchors), and

@@ -22,7 +22,7 @@ from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER, Span
 from qa.hit import Hit
-from qa.quantities import complete_quantities
+from qa.quantities import complete_quantities, translated_amounts
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _END = re.compile(r"[.!?…:;]*\s*$")
@@ -88,7 +88,8 @@ def snap_numbers(text: str, passages: list[Hit]) -> str:
 def unsupported_numbers(answer: str, passages: list[Hit], question: str = "") -> list[str]:
     """Numbers in ``answer`` that no passage (nor the question) contains: invented ones.
 
-    Compared by digits, so ``1.165`` matches a passage's ``1,165``; marker numbers are
+    Compared by digits, so ``1.165`` matches a passage's ``1,165``, and English amounts by
+    value (``641,700 billion`` is the passage's ``641,7 nghìn tỷ``); marker numbers are
     ignored.
 
     >>> ps = [Hit("a", "a#0", "tăng 8,5% năm 2025", 1.0, "T", None, 0, 18)]
@@ -98,8 +99,11 @@ def unsupported_numbers(answer: str, passages: list[Hit], question: str = "") ->
     known = {re.sub(r"\D", "", m.group(0)) for p in [*passages] for m in _NUMBER.finditer(p.text)}
     known |= {re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(question)}
     bare = MARKER.sub(" ", answer)
+    translated = set(translated_amounts(bare, passages))  # "641,700 billion" = "641,7 nghìn tỷ"
     return [
-        m.group(0) for m in _NUMBER.finditer(bare) if re.sub(r"\D", "", m.group(0)) not in known
+        m.group(0)
+        for m in _NUMBER.finditer(bare)
+        if re.sub(r"\D", "", m.group(0)) not in known and m.group(0) not in translated
     ]
 
 

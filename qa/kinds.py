@@ -34,7 +34,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "visitors": ("lượt khách", "du khách", "khách du lịch", "khách quốc tế"),
     "area": ("diện tích",),
     "start": ("khởi công", "động thổ"),
-    "opening": ("khánh thành", "khai trương", "đưa vào sử dụng", "đưa vào hoạt động"),
+    "opening": ("khánh thành", "khai trương", "khai thác", "đưa vào sử dụng", "đưa vào hoạt động"),
     "signing": ("ký kết",),
     "founding": ("thành lập", "ra đời"),
 }

@@ -402,3 +402,27 @@ def test_a_choice_question_is_answered_with_its_own_words_once(index):
     a = answerer(index, replies("Hà Lan [1].", "Hà Nội [1]."))
     ans = a.ask("Hà Lan hay Quảng Châu đầu tư vào Hà Nội?")
     assert ans.text.startswith("Hà Lan") and a.generator.avoided == [None]
+
+
+# --- answers that quote a number no passage holds --------------------------------------
+
+
+def test_an_answer_with_an_invented_number_is_asked_again(index):
+    a = answerer(index, replies("9 thỏa thuận [1].", "8 thỏa thuận cấp sở [1]."))
+    ans = a.ask("Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp sở?")
+    assert ans.text.startswith("8 thỏa thuận") and not ans.refused
+    assert a.generator.avoided == [None, "9 thỏa thuận."]
+
+
+def test_a_second_invented_number_is_refused(index):
+    a = answerer(index, replies("9 thỏa thuận [1].", "12 thỏa thuận [1]."))
+    ans = a.ask("Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp sở?")
+    assert ans.refused and len(a.generator.prompts) == 2
+
+
+def test_an_english_answer_quotes_the_passage_s_amount(index):
+    a = answerer(
+        index, "More than 4 million business entities [1].", policy=RefusalPolicy(0, 0, -1)
+    )
+    ans = a.ask("How many business entities does Guangzhou have?")
+    assert "4 million (hơn 4 triệu)" in ans.text and not ans.refused

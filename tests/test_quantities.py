@@ -56,3 +56,35 @@ def test_completion_keeps_the_number_adds_only_passage_words_and_is_idempotent(c
     assert complete_quantities(once, P) == once
     added = set(once.split()) - set(answer.split())
     assert all(w.strip(".,") in TEXT for w in added)
+
+
+# --- English answers translate amounts ------------------------------------------------
+
+from qa.citations import unsupported_numbers  # noqa: E402
+from qa.quantities import quote_amounts, translated_amounts  # noqa: E402
+
+
+def hit(text):
+    return Hit("b", "b#0", text, 1.0, "T", None, 0, len(text))
+
+
+@given(st.integers(1, 999), st.integers(0, 9), st.sampled_from(["triệu", "tỷ", "nghìn tỷ"]))
+def test_an_english_amount_of_the_same_value_is_the_passage_s(whole, tenth, scale):
+    passage = hit(f"Thu ngân sách đạt khoảng {whole},{tenth} {scale} đồng.")
+    thousands = {"triệu": "thousand", "tỷ": "million", "nghìn tỷ": "billion"}[scale]
+    english = f"{whole * 1000 + tenth * 100:,} {thousands} VND [1]"  # 641,700 billion
+    assert translated_amounts(english, [passage]) == [f"{whole * 1000 + tenth * 100:,}"]
+    assert unsupported_numbers(english, [passage]) == []
+    quoted = quote_amounts(english, [passage])
+    assert quoted == english.replace(thousands, f"{thousands} (khoảng {whole},{tenth} {scale})")
+
+
+def test_an_english_amount_of_another_value_is_still_invented():
+    passage = hit("Thu ngân sách đạt khoảng 641,7 nghìn tỷ đồng.")
+    assert unsupported_numbers("641,800 billion VND", [passage]) == ["641,800"]
+    assert quote_amounts("641,800 billion VND", [passage]) == "641,800 billion VND"
+
+
+def test_an_amount_written_two_ways_is_not_quoted():
+    passages = [hit("Có hơn 4 triệu người."), hit("Có gần 4 triệu xe.")]
+    assert quote_amounts("4 million [1]", passages) == "4 million [1]"
