@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ eval-answers:  # answers + refusals + citations on the bundled question set
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl
+
+eval-xquad-withheld:  # the same 60, each asked with its own paragraph left out: refusal
+	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --withhold-sources --out eval-out/xquad-withheld.jsonl
 
 eval-xquad:
 	$(VENV)/bin/hoidap eval --no-generate --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --out eval-out/xquad-vi.jsonl

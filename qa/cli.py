@@ -7,6 +7,7 @@ hoidap ingest PATH... [--index DIR] [--rebuild]
 hoidap remove ID... [--index DIR]
 hoidap articles [--json]
 hoidap eval QUESTIONS.jsonl | --squad FILE.json [--questions-from F] [--fold-questions]
+            [--every N] [--withhold-sources]
 hoidap serve [--host H] [--port P]  the chat UI and REST API (app.py)
 """
 
@@ -47,6 +48,11 @@ def _add_eval(sub) -> argparse.ArgumentParser:
     e.add_argument("--no-generate", action="store_true", help="retrieval only")
     e.add_argument("--limit", type=int, help="only the first N questions")
     e.add_argument("--every", type=int, default=1, help="only every N-th question (a sample)")
+    e.add_argument(
+        "--withhold-sources",
+        action="store_true",
+        help="leave each question's source articles out: all become unanswerable (refusal)",
+    )
     return e
 
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus.article import Article
@@ -32,6 +32,9 @@ class EvalOptions:
     generate: bool = False
     limit: int | None = None
     every: int = 1
+    # Ask each question with its source articles left out of retrieval: every question is
+    # then unanswerable, which measures refusal on questions the checks were not fitted on.
+    withhold_sources: bool = False
 
     @classmethod
     def from_args(cls, args) -> EvalOptions:
@@ -46,6 +49,7 @@ class EvalOptions:
             not args.no_generate,
             args.limit,
             args.every,
+            args.withhold_sources,
         )
 
 
@@ -69,13 +73,15 @@ def run_eval(
     say(f"Asking {len(questions)} questions...")
     predictions, records, answers = [], [], []
     for n, q in enumerate(questions, 1):
+        filters = _withheld(retriever, q) if options.withhold_sources else None
+        q = replace(q, answers=(), sources=(), type="withheld") if filters else q
         t0 = time.perf_counter()
-        hits = retriever.search(q.question, k=options.k)
+        hits = retriever.search(q.question, k=options.k, filters=filters)
         ms = (time.perf_counter() - t0) * 1000
         predictions.append(_prediction(q, hits, ms))
         records.append(EvalRecord(q.id, q.type, q.sources, tuple(h.doc_id for h in hits), ms))
         if answerer is not None:
-            answers.append(_answer(answerer, q, predictions[-1]))
+            answers.append(_answer(answerer, q, predictions[-1], filters))
             if n % 10 == 0:
                 say(f"  {n}/{len(questions)} answered")
     report = retrieval_report(records)
@@ -108,11 +114,20 @@ def _answerer(retriever, generator, say):
     return Answerer(retriever, generator)
 
 
-def _answer(answerer, q: Question, prediction: dict) -> AnswerRecord:
+def _withheld(retriever, q: Question):
+    """Filters that leave out the question's source articles (``--withhold-sources``)."""
+    from qa.hit import Filters
+
+    if not q.sources:
+        raise ValueError(f"--withhold-sources: question {q.id} names no source article")
+    return Filters(doc_ids=frozenset(retriever.store.articles) - set(q.sources))
+
+
+def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerRecord:
     """Answer ``q``, add the answer fields to its prediction line, and score record."""
     from qa.citations import markers
 
-    ans = answerer.ask(q.question)
+    ans = answerer.ask(q.question, filters=filters)
     cited = tuple(h.doc_id for h in ans.citations)
     t = ans.timings
     prediction.update(answer=ans.text, citations=list(cited), refused=ans.refused)

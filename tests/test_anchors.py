@@ -116,7 +116,7 @@ def retriever(tmp_path):
     return Retriever.load(tmp_path / "a", encoder)
 
 
-OPEN = dict(min_support=0, min_dense=0)
+OPEN = dict(min_support=0, min_dense=0, min_grounding=0)
 
 
 @pytest.mark.parametrize(

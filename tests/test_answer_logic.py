@@ -350,9 +350,12 @@ def test_a_quoted_nearby_fact_is_refused_and_recorded(tmp_path):
     ans = right.ask("Hà Lan đầu tư bao nhiêu vào Hà Nội?")
     assert not ans.refused and ans.grounding >= lenient.min_grounding
     assert ans.to_dict()["grounding"] == ans.grounding
-    grounding_off = RefusalPolicy(0, 0, anchors=False)  # grounding, focus: off by default
+    grounding_off = RefusalPolicy(0, 0, anchors=False, min_grounding=0)
     ans = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=grounding_off)
     assert not ans.ask("Hà Nội thu hút được bao nhiêu vốn FDI?").refused  # recorded only
+    default = RefusalPolicy(0, 0, anchors=False)  # grounding is on by default
+    ans = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=default)
+    assert ans.ask("Hà Nội thu hút được bao nhiêu vốn FDI?").refused
 
 
 def test_an_answer_from_a_worse_matching_sentence_than_the_best_is_refused(tmp_path):
@@ -362,7 +365,7 @@ def test_an_answer_from_a_worse_matching_sentence_than_the_best_is_refused(tmp_p
     ingest(open_index(tmp_path / "g", encoder), [Article(id="f", title="Tin F", text=FAR[0].text)],
            encoder, lambda _: None)  # fmt: skip
     retriever = Retriever.load(tmp_path / "g", encoder)
-    policy = RefusalPolicy(min_support=0, min_dense=0, min_focus=0.55, anchors=False)
+    policy = RefusalPolicy(0, 0, min_focus=0.55, anchors=False, min_grounding=0)
     guess = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=policy)
     ans = guess.ask("Hà Nội thu hút được bao nhiêu vốn FDI?")
     assert ans.refused and ans.focus < policy.min_focus and ans.to_dict()["focus"] == ans.focus

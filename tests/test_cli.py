@@ -138,6 +138,19 @@ def test_eval_with_generation_adds_answer_fields(cli, capsys, tmp_path, fake_gen
     assert "F1" in capsys.readouterr().out
 
 
+def test_eval_can_withhold_each_question_s_sources(cli, capsys, tmp_path, fake_generator):
+    out = tmp_path / "pred.jsonl"
+    assert cli("eval", "--limit", "4", "--withhold-sources", "--out", str(out)) == 0
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    asked = {json.loads(x)["id"]: json.loads(x) for x in questions_path().read_text().splitlines()}
+    for line in lines:  # a withheld source is never retrieved nor cited
+        sources = set(asked[line["id"]]["sources"])
+        assert sources and not sources & {r["doc_id"] for r in line["retrieved"]}
+        assert not sources & set(line["citations"])
+    metrics = json.loads((tmp_path / "pred.metrics.json").read_text())
+    assert metrics["answers"]["n_unanswerable"] == 4 and "refusal" in capsys.readouterr().out
+
+
 def test_eval_every_takes_a_sample(cli, tmp_path):
     out = tmp_path / "pred.jsonl"
     assert cli("eval", "--no-generate", "--every", "10", "--out", str(out)) == 0
