@@ -32,7 +32,8 @@ from __future__ import annotations
 import re
 
 from corpus.normalize import fold_text, has_diacritics, normalize_text
-from qa.answer import MARKER
+from qa.answer import bare
+from qa.concise import offers_choice
 from qa.hit import Hit
 
 _WORD = re.compile(r"[^\W\d_]\w*(?:[&'-]\w+)*")
@@ -41,8 +42,6 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # its date line. On XQuAD-vi, years as anchors flagged 2 more gold answers of 1,190 and
 # no guess on the bundled set.
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
-# Questions offering a choice name both options; the answer stands beside one of them.
-_CHOICE = re.compile(r"\b(?:hay|hoặc|hoac|or)\b", re.IGNORECASE)
 
 
 def _fold(text: str, folded: bool) -> str:
@@ -98,7 +97,7 @@ def _has(anchor: tuple[str, ...] | str, text: str, folded: bool) -> bool:
 
 def _holding(answer: str, hits: list[Hit]) -> list[Hit]:
     """The hits whose text contains the answer, else all of its numbers."""
-    core = MARKER.sub("", answer).strip().rstrip(".").strip()
+    core = bare(answer)
     if not core:
         return []
     found = [h for h in hits if core.lower() in h.text.lower()]
@@ -110,18 +109,18 @@ def _holding(answer: str, hits: list[Hit]) -> list[Hit]:
 
 def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit]) -> list[str]:
     """The question's names and numbers that a ``shown`` passage mentions but no passage
-    holding the answer does (its whole ``retrieved`` chunk and title are searched).
+    holding the answer does: the whole ``retrieved`` chunks (of which the ``shown``
+    passages are excerpts) and their titles are searched.
 
     Empty when the answer cannot be located, or the question offers a choice.
     """
-    if _CHOICE.search(question):
+    if offers_choice(question):  # both options named; the answer stands beside one
         return []
-    whole = {h.chunk_id: h.text for h in retrieved}
-    holding = _holding(answer, shown) + _holding(answer, retrieved)
+    holding = _holding(answer, retrieved)  # each shown excerpt is part of a retrieved chunk
     if not holding:
         return []
     folded = not has_diacritics(question)
-    pool = [f"{h.title}\n{whole.get(h.chunk_id, h.text)}" for h in holding]
+    pool = [f"{h.title}\n{h.text}" for h in holding]
     seen = [f"{h.title}\n{h.text}" for h in shown]
     numbers = [n for n in _NUMBER.findall(question) if not _YEAR.fullmatch(n)]
     anchors: list[tuple[str, ...] | str] = [*names(question), *numbers]
@@ -149,7 +148,7 @@ def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     >>> deputy_title("Phó Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1]", [h]) is None
     True
     """
-    name = MARKER.sub("", answer).strip().rstrip(".").strip().lower()
+    name = bare(answer).lower()
     asked = normalize_text(question).lower()
     if not name:
         return None

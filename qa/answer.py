@@ -15,6 +15,16 @@ from qa.hit import Hit
 # A citation marker in answer text: [1], [2, 3]; group 1 holds the numbers.
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
+
+def bare(answer: str) -> str:
+    """The answer's words: markers, outer spaces and the final period removed.
+
+    >>> bare(" 1,3 tỷ USD [1]. ")
+    '1,3 tỷ USD'
+    """
+    return MARKER.sub("", answer).strip().rstrip(".").strip()
+
+
 ROLES = ("system", "user", "assistant")
 
 

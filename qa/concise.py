@@ -62,6 +62,15 @@ def trim_restatement(question: str, answer: str) -> str:
 _CHOICE = re.compile(r"\b(?:hay|hoặc|hoac|or)\b", re.IGNORECASE)
 
 
+def offers_choice(question: str) -> bool:
+    """Whether the question names its options ("… Phnom Penh hay Viêng Chăn?").
+
+    >>> offers_choice("Đi Phnom Penh hay Viêng Chăn trước?"), offers_choice("Đi đâu?")
+    (True, False)
+    """
+    return bool(_CHOICE.search(question))
+
+
 def echoes(question: str, answer: str) -> bool:
     """True when ``answer`` has no word of its own: it only repeats some of the question's.
 
@@ -76,7 +85,7 @@ def echoes(question: str, answer: str) -> bool:
     >>> echoes("Đi Phnom Penh hay Viêng Chăn trước?", "Viêng Chăn [1]")
     False
     """
-    if _CHOICE.search(question):
+    if offers_choice(question):
         return False
     folded = not has_diacritics(question)
     said = syllables(MARKER.sub(" ", answer), folded)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 
-from corpus.normalize import fold_text, has_diacritics, normalize_text
-from qa.answer import MARKER
+from corpus.normalize import has_diacritics
+from embeddings.lexical import syllables
+from qa.answer import bare
 
 KINDS: dict[str, tuple[str, ...]] = {
     "investment": ("đầu tư", "vốn đầu tư", "fdi", "rót vốn", "nguồn vốn", "giải ngân"),
@@ -38,15 +39,13 @@ KINDS: dict[str, tuple[str, ...]] = {
     "signing": ("ký kết",),
     "founding": ("thành lập", "ra đời"),
 }
-# A clause ends at punctuation; " - " joins names ("Việt Nam - Lào"), so it does not.
 _DIGIT = re.compile(r"\d")
+# A clause ends at punctuation; " - " joins names ("Việt Nam - Lào"), so it does not.
 _CLAUSE_END = re.compile(r"[,;:()\[\]–—]|\.(?:\s|$)")
 
 
 def _words(text: str, folded: bool) -> str:
-    text = normalize_text(text).lower()
-    text = fold_text(text) if folded else text
-    return " " + " ".join(re.findall(r"\w+", text)) + " "
+    return " " + " ".join(syllables(text, folded)) + " "
 
 
 def kinds(text: str, folded: bool = False) -> set[str]:
@@ -82,7 +81,7 @@ def other_kind(question: str, answer: str, texts: list[str]) -> str | None:
     """
     folded = not has_diacritics(question)
     asked = kinds(question, folded)
-    core = MARKER.sub("", answer).strip().rstrip(".").strip()
+    core = bare(answer)
     if not asked or not _DIGIT.search(core):
         return None  # kinds are of figures and dates; a name stands in many clauses
     stated = [kinds(c, folded) for c in (clause(t, core) for t in texts) if c is not None]

@@ -25,7 +25,7 @@ from functools import cache
 
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
-from qa.answer import MARKER, Turn
+from qa.answer import MARKER, Turn, bare
 from qa.prompt import defang, read_prompt
 
 # Fitted on the bundled set and 60 XQuAD-vi questions: shorter answers rarely restate, and
@@ -103,7 +103,7 @@ def shorten(generator, question: str, answer: str) -> str:
 
     Only one-sentence answers: a list or two facts are not restatements. Markers are kept.
     """
-    body = MARKER.sub("", answer).strip().rstrip(".").strip()
+    body = bare(answer)
     if len(list(sentence_spans(answer))) > 1 or not restates(question, body):
         return answer
     copy = accept(question, body, _ask(generator, question, body))
