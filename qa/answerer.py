@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.anchors import deputy_title, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer
-from qa.citations import cite, unsupported_numbers
+from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
@@ -159,8 +159,11 @@ class Answerer:
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
 
     def _repair(self, query: str, language: str, passages: list[Hit], text: str) -> str:
-        """English amounts followed by the passage's wording (qa.quantities); an answer that
-        quotes a number no passage holds asked again with its first token banned."""
+        """Numbers written the passage's way (``16`` for its ``1,6``: the checks that follow
+        look for the answer in the passages), English amounts followed by the passage's
+        wording (qa.quantities); an answer that quotes a number no passage holds asked
+        again with its first token banned."""
+        text = snap_numbers(text, passages)
         if language == ENGLISH:
             text = quote_amounts(text, passages)
         if text.strip() and not is_refusal(text) and unsupported_numbers(text, passages, query):

@@ -423,6 +423,18 @@ def test_a_second_invented_number_is_refused(index):
     assert ans.refused and len(a.generator.prompts) == 2
 
 
+def test_a_number_missing_its_comma_is_written_the_passage_s_way_before_the_checks(index):
+    # "16" for the passage's "1,6": the anchor check looked for "16 lần" in the passages,
+    # found it nowhere, and refused a right answer. The checks now see the passage's form.
+    a = answerer(index, "13 tỷ USD [1].")
+    passages = [Hit("a", "a#0", "Hà Lan đã đầu tư trên 1,3 tỷ USD.", 1.0, "T", None, 0, 33)]
+    assert a._repair("Hà Lan đầu tư bao nhiêu?", "vi", passages, "13 tỷ USD [1].") == (
+        "1,3 tỷ USD [1]."
+    )
+    ans = a.ask("Hà Lan đầu tư bao nhiêu vào Hà Nội?")
+    assert not ans.refused and "1,3 tỷ USD" in ans.text
+
+
 def test_an_english_answer_quotes_the_passage_s_amount(index):
     a = answerer(
         index, "More than 4 million business entities [1].", policy=RefusalPolicy(0, 0, -1)
