@@ -136,7 +136,8 @@ GENERATOR_DTYPES = ("auto", "int8", "bf16", "fp32")
 def resolve_generator_dtype(dtype: str = "auto") -> str:
     """``int8``, ``bf16`` or ``fp32``; ``auto`` defers to ``HOIDAP_GENERATOR_DTYPE``, then
     is ``int8`` (qa.quantize): on the bundled set, 2 cores, it answered in 4.1 s instead of
-    9.5 s (fp32) for F1 63.6 instead of 65.5.
+    9.5 s (fp32) for F1 63.6 instead of 65.5. On a CPU with AVX512-BF16 int8 still wins:
+    first token 2.17 s against 3.26 s in bf16, whole answer 3.19 s against 5.23 s.
 
     >>> resolve_generator_dtype("fp32")
     'fp32'
