@@ -186,14 +186,15 @@ class Answerer:
         )
 
     def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
-        """A second answer that may not start like ``echo`` (only the question's words), or
-        None when it also echoes, refuses or quotes a number no passage holds."""
+        """A second answer that may not start like ``echo`` (only the question's words), its
+        numbers written the passage's way as in ``_repair``, or None when it also echoes,
+        refuses or quotes a number no passage holds."""
         messages = render_prompt(self.template, query, passages, language)
         pieces = self.generator.stream(messages, self.max_new_tokens, avoid=MARKER.sub("", echo))
         text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
         if not text.strip() or is_refusal(text) or echoes(query, text):
             return None
-        return None if unsupported_numbers(text, passages, query) else text
+        return None if unsupported_numbers(text, passages, query) else snap_numbers(text, passages)
 
     def _refusal(self, question, query, language, passages, timings, **scores) -> Answer:
         text = self.template.refusal(language)

@@ -433,6 +433,8 @@ def test_a_number_missing_its_comma_is_written_the_passage_s_way_before_the_chec
     )
     ans = a.ask("Hà Lan đầu tư bao nhiêu vào Hà Nội?")
     assert not ans.refused and "1,3 tỷ USD" in ans.text
+    # A retried answer goes through the same checks: it is written the passage's way too.
+    assert a._ask_again("Hà Lan đầu tư bao nhiêu?", "vi", passages, "Hà Lan") == "1,3 tỷ USD [1]."
 
 
 def test_an_english_answer_quotes_the_passage_s_amount(index):
