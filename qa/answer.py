@@ -71,7 +71,8 @@ class Timings:
     """Where the time went, in milliseconds, plus the generator's token counts.
 
     ``prefill_tps`` is prompt tokens read per second; ``decode_tps`` new tokens per second
-    after the first.
+    after the first. ``reused_tokens`` of the prompt were not read: their KV state was kept
+    from an earlier prompt that starts the same way (qa.kvcache).
     """
 
     retrieve_ms: float = 0.0
@@ -81,6 +82,7 @@ class Timings:
     new_tokens: int = 0
     prefill_tps: float | None = None
     decode_tps: float | None = None
+    reused_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -259,5 +259,5 @@ def _timings(retrieve_ms: float, stats: GenerationStats | None, t0: float) -> Ti
     first = None if stats.first_token_ms is None else retrieve_ms + stats.first_token_ms
     return Timings(
         retrieve_ms, first, total, stats.prompt_tokens, stats.new_tokens,
-        stats.prefill_tps, stats.decode_tps,
+        stats.prefill_tps, stats.decode_tps, stats.reused_tokens,
     )  # fmt: skip

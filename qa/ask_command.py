@@ -66,6 +66,10 @@ def format_timings(answer: Answer) -> str:
     >>> a = Answer("q", "q", "x", (), False, "vi", timings=Timings(12.0, 800.0, 2000.0, 300))
     >>> format_timings(a)
     'retrieve 12 ms · first token 800 ms · total 2000 ms · prompt 300 tokens'
+    >>> a = Answer("q", "q", "x", (), False, "vi", timings=Timings(prompt_tokens=300,
+    ...                                                          reused_tokens=120))
+    >>> format_timings(a)
+    'retrieve 0 ms · total 0 ms · prompt 300 tokens (120 reused)'
     """
     t = answer.timings
     parts = [f"retrieve {t.retrieve_ms:.0f} ms"]
@@ -73,7 +77,8 @@ def format_timings(answer: Answer) -> str:
         parts.append(f"first token {t.first_token_ms:.0f} ms")
     parts.append(f"total {t.total_ms:.0f} ms")
     if t.prompt_tokens:
-        parts.append(f"prompt {t.prompt_tokens} tokens")
+        reused = f" ({t.reused_tokens} reused)" if t.reused_tokens else ""
+        parts.append(f"prompt {t.prompt_tokens} tokens{reused}")
     if t.prefill_tps:
         parts.append(f"prefill {t.prefill_tps:.0f} tok/s")
     if t.decode_tps:

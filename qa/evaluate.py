@@ -135,7 +135,8 @@ def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerReco
         first_token=None if t.first_token_ms is None else round(t.first_token_ms, 1),
         total=round(t.total_ms, 1),
     )
-    prediction["tokens"] = {"prompt": t.prompt_tokens, "new": t.new_tokens}
+    prediction["tokens"] = {"prompt": t.prompt_tokens, "reused": t.reused_tokens,
+                            "new": t.new_tokens}  # fmt: skip
     prediction["confidence"] = None if ans.confidence is None else round(ans.confidence, 4)
     prediction["check_yes"] = None if ans.check_yes is None else round(ans.check_yes, 4)
     prediction["grounding"] = None if ans.grounding is None else round(ans.grounding, 4)

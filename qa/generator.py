@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 from qa.answer import Turn
+from qa.kvcache import PromptCache
 
 _MODELS: dict[tuple[str, str], tuple[object, object]] = {}
-_PREFIXES: dict[tuple[int, str], tuple[object, object]] = {}  # (model, system) -> (ids, cache)
+_PROMPTS: dict[int, PromptCache] = {}  # id(model) -> KV states of prompts it has read
 _LOAD_LOCK = threading.Lock()
 _RUN_LOCK = threading.Lock()
 
@@ -34,12 +35,14 @@ class GenerationStats:
     total_ms: float
     mean_logprob: float | None = None  # the model's confidence in what it wrote
     check_yes: float | None = None  # P(yes) the model gave the follow-up check question
+    reused_tokens: int = 0  # prompt tokens whose KV state was kept from before, not read
 
     @property
     def prefill_tps(self) -> float | None:
+        """Prompt tokens read per second (reused ones are not read)."""
         if not self.first_token_ms:
             return None
-        return self.prompt_tokens / (self.first_token_ms / 1000)
+        return (self.prompt_tokens - self.reused_tokens) / (self.first_token_ms / 1000)
 
     @property
     def decode_tps(self) -> float | None:
@@ -68,9 +71,9 @@ class TransformersGenerator:
     (``$HOIDAP_GENERATOR_DTYPE``, else int8), ``int8``, ``bf16`` or ``fp32``. Decoding is greedy
     with prompt lookup (``qa.decode``): answers copy spans of the passages, so guesses
     looked up in the prompt let one forward pass produce several tokens, with output
-    identical to plain greedy decoding. The system message is the same for every
-    question, so its KV cache is computed once and copied into each generation
-    (``reuse_prefix``).
+    identical to plain greedy decoding. What a prompt shares with one read before is not
+    read again (``reuse_prefix``, qa.kvcache): the system message, kept for good, and the
+    longest shared start of the last few prompts.
     """
 
     def __init__(
@@ -79,11 +82,13 @@ class TransformersGenerator:
         dtype: str = "auto",
         lookup: int = 10,
         reuse_prefix: bool = True,
+        recent: int = 4,
     ):
         from qa.genmodel import DEFAULT_GENERATOR
 
         self.spec = spec
         self.reuse_prefix = reuse_prefix
+        self.recent = recent  # whole prompts whose KV state is kept (0: the system's only)
         self.dtype = dtype
         self.lookup = lookup
         self.name = str(spec or _env_spec() or DEFAULT_GENERATOR)
@@ -120,8 +125,15 @@ class TransformersGenerator:
         ids = _chat_ids(tok, messages)
         banned = _first_tokens(tok, avoid)
         with _RUN_LOCK:
-            cache = _prefix_cache(model, tok, messages, ids) if self.reuse_prefix else None
-            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check, banned)
+            store = _PROMPTS.setdefault(id(model), PromptCache(self.recent))
+            if self.reuse_prefix:
+                _pin_system(model, tok, messages, store)
+            reused, cache = store.take(ids[0].tolist()) if self.reuse_prefix else (0, None)
+            cache = cache if cache is not None else _empty_cache()
+            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check,
+                                 banned, reused)  # fmt: skip
+            if self.reuse_prefix and self.recent:  # once whole: a cut stream keeps nothing
+                store.put(ids[0].tolist(), cache)
 
 
 def _env_spec() -> str | None:
@@ -194,26 +206,22 @@ def _chat_ids(tok, messages: list[Turn], generation_prompt: bool = True):
     return tok(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
 
 
-def _prefix_cache(model, tok, messages: list[Turn], ids):
-    """A fresh copy of the cached KV state of the system message, or None if not a prefix."""
-    import copy
-
+def _pin_system(model, tok, messages: list[Turn], store: PromptCache) -> None:
+    """Read the system message once and keep its KV state for every later prompt."""
     import torch
 
-    if not messages or messages[0].role != "system":
-        return None
-    key = (id(model), messages[0].content)
-    if key not in _PREFIXES:
-        head = _chat_ids(tok, messages[:1], generation_prompt=False)
-        with torch.inference_mode():
-            out = model(input_ids=head, use_cache=True, logits_to_keep=1)
-        _PREFIXES[key] = (head, out.past_key_values)
-    head, cache = _PREFIXES[key]
-    n = head.shape[1]
-    # Tokenization must agree at the boundary, else the cached state would be wrong.
-    if ids.shape[1] <= n or not torch.equal(ids[0, :n], head[0]):
-        return None
-    return copy.deepcopy(cache)
+    if not messages or messages[0].role != "system" or messages[0].content in store.pinned:
+        return
+    head = _chat_ids(tok, messages[:1], generation_prompt=False)
+    with torch.inference_mode():
+        out = model(input_ids=head, use_cache=True, logits_to_keep=1)
+    store.pin(messages[0].content, head[0].tolist(), out.past_key_values)
+
+
+def _empty_cache():
+    from transformers import DynamicCache
+
+    return DynamicCache()
 
 
 def _stop_ids(tok) -> list[int]:
@@ -228,16 +236,15 @@ def _first_tokens(tok, text: str | None) -> frozenset[int]:
 
 
 def _generate(
-    model, tok, ids, max_new_tokens: int, lookup: int, cache=None, check=None, banned=frozenset()
-):
-    """Stream text pieces, then stats; text is decoded incrementally from all new ids."""
-    from transformers import DynamicCache
-
+    model, tok, ids, max_new_tokens: int, lookup: int, cache, check=None, banned=frozenset(),
+    reused: int = 0,
+):  # fmt: skip
+    """Stream text pieces, then stats; text is decoded incrementally from all new ids.
+    ``cache`` holds the KV state of the first ``reused`` prompt tokens (or none)."""
     from qa.decode import greedy_stream
 
     t0 = time.perf_counter()
     first, new, logprobs, shown = None, [], [], ""
-    cache = cache if cache is not None else DynamicCache()
     stops = set(_stop_ids(tok))
     for step in greedy_stream(model, ids, cache, max_new_tokens, stops, lookup, banned):
         first = first or time.perf_counter()
@@ -255,7 +262,9 @@ def _generate(
     total_ms = (time.perf_counter() - t0) * 1000
     confidence = sum(logprobs) / len(logprobs) if logprobs else None
     yes = _check_yes(model, tok, cache, ids.shape[1] + len(new), check) if check and new else None
-    stats = GenerationStats(int(ids.shape[1]), len(new), first_ms, total_ms, confidence, yes)
+    stats = GenerationStats(
+        int(ids.shape[1]), len(new), first_ms, total_ms, confidence, yes, reused
+    )  # fmt: skip
     yield stats
 
 

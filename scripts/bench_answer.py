@@ -1,7 +1,7 @@
 """Answer benchmark on the bundled corpus: first token, whole answer, tokens/s, peak RSS.
 
     python scripts/bench_answer.py [--n 20] [--model qwen2.5-1.5b] [--dtype auto]
-        [--prompts-out eval-out/bench-prompts.jsonl]
+        [--recent 4] [--prompts-out eval-out/bench-prompts.jsonl]
         [--llama-python /tmp/llama-venv/bin/python --gguf PATH]
 
 Asks the first ``--n`` answerable questions of the bundled test set through the full
@@ -10,7 +10,9 @@ first token and whole-answer time, prompt tokens, prefill and decode tokens/s be
 limits measured for this machine, and the process's peak RSS. The exact chat-templated
 prompts are written to ``--prompts-out``; with ``--llama-python`` and ``--gguf`` the same
 prompts are then run through llama.cpp (scripts/bench_llamacpp.py, in its own venv) and
-both are printed side by side.
+both are printed side by side. The questions are asked in the test set's order, so one
+often starts with the passage the one before did; ``reused_tokens`` shows how much of each
+prompt was not read again, and ``--recent 0`` reuses only the system message.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ def summary(rows: list[dict], label: str) -> None:
         ("first_token_ms", "ms", 0),
         ("total_ms", "ms", 0),
         ("prompt_tokens", "tokens", 0),
+        ("reused_tokens", "tokens", 0),
+        ("cached_tokens", "tokens", 0),
         ("new_tokens", "tokens", 0),
         ("prefill_tps", "tok/s", 1),
         ("decode_tps", "tok/s", 1),
@@ -76,7 +80,9 @@ def summary(rows: list[dict], label: str) -> None:
 
 
 def run_ours(args) -> tuple[list[dict], list[dict]]:
-    generator = Recording(TransformersGenerator(args.model, args.dtype, lookup=args.lookup))
+    generator = Recording(
+        TransformersGenerator(args.model, args.dtype, lookup=args.lookup, recent=args.recent)
+    )
     generator.inner.load()
     answerer = Answerer.load(generator=generator)
     questions = [q for q in load_questions(questions_path()) if q.answerable]
@@ -95,7 +101,7 @@ def run_llama(args, prompts_path: Path) -> list[dict]:
     out = prompts_path.with_name("bench-llamacpp.jsonl")
     script = Path(__file__).with_name("bench_llamacpp.py")
     cmd = [args.llama_python, str(script), "--gguf", args.gguf, "--prompts", str(prompts_path)]
-    # llama.cpp keeps its prefix cache, as ours keeps the system prompt's: like for like.
+    # llama.cpp reuses its last prompt's KV state, as ours reuses earlier prompts' (qa.kvcache).
     subprocess.run([*cmd, "--out", str(out), "--reuse-prefix"], check=True)
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
@@ -106,6 +112,12 @@ def main() -> None:
     p.add_argument("--model", default=None)
     p.add_argument("--dtype", default="auto")
     p.add_argument("--lookup", type=int, default=TransformersGenerator().lookup)
+    p.add_argument(
+        "--recent",
+        type=int,
+        default=TransformersGenerator().recent,
+        help="earlier prompts whose KV state is reused (0: the system message's only)",
+    )
     p.add_argument("--prompts-out", default="eval-out/bench-prompts.jsonl")
     p.add_argument("--llama-python")
     p.add_argument("--gguf")

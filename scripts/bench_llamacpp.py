@@ -14,17 +14,19 @@ end-of-generation token or ``max_new_tokens``.
 Measured per prompt with ``time.perf_counter`` (field names match ``qa.answer.Timings``):
 ``prompt_tokens``; ``first_token_ms`` (prompt read + first token sampled); ``total_ms``;
 ``new_tokens`` (the stop token counts when it was produced, as in transformers'
-``generate`` output, but is not in ``text``); ``prefill_tps`` = prompt_tokens / first token
-time; ``decode_tps`` = (new_tokens - 1) / (total - first token time); and ``cached_tokens``,
-the prompt prefix llama.cpp found already in its KV cache and did not read again.
+``generate`` output, but is not in ``text``); ``prefill_tps`` = prompt tokens read (not
+cached) / first token time; ``decode_tps`` = (new_tokens - 1) / (total - first token
+time); and ``cached_tokens``, the prompt prefix llama.cpp found already in its KV cache
+and did not read again.
 
 KV cache between prompts: by default (``--reuse-prefix``) llama.cpp's own prefix caching is
 left on, as users of llama-cpp-python get it: the part of a prompt that matches the previous
-prompt + answer (e.g. a shared system prompt) is not read again, which flatters
-``prefill_tps`` (see ``cached_tokens``). ``--no-reuse-prefix`` clears the KV cache before
-every prompt so each is read in full, the like-for-like comparison with a generator that
-reads the whole prompt each time. The summary says which was used. The model is loaded once
-and one short warm-up prompt is run first (the cache is cleared after it in both modes).
+prompt + answer (e.g. a shared system prompt) is not read again (see ``cached_tokens``;
+hoidap reuses earlier prompts' KV state the same way, qa.kvcache). ``--no-reuse-prefix``
+clears the KV cache before every prompt so each is read in full, the like-for-like
+comparison with a generator that reads the whole prompt each time. The summary says which
+was used. The model is loaded once and one short warm-up prompt is run first (the cache is
+cleared after it in both modes).
 
 Building the venv (llama-cpp-python 0.3.36 from the PyPI sdist, CPU only; took 8 min on the
 2-core dev machine; cmake and gcc are needed, no BLAS):
@@ -134,7 +136,7 @@ def run_one(llm: Llama, prompt: str, max_new: int, stops: set[int], reuse: bool)
         "first_token_ms": round(ttft, 2),
         "total_ms": round(total, 2),
         "new_tokens": new,
-        "prefill_tps": round(len(tokens) / (ttft / 1000), 2) if ttft > 0 else None,
+        "prefill_tps": round((len(tokens) - cached) / (ttft / 1000), 2) if ttft > 0 else None,
         "decode_tps": round((new - 1) / ((total - ttft) / 1000), 2)
         if new > 1 and total > ttft
         else None,

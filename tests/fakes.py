@@ -77,3 +77,67 @@ class FakeGenerator:
             yield word if i == 0 else " " + word
         prompt_tokens = sum(len(m.content.split()) for m in messages)
         yield GenerationStats(prompt_tokens, len(words), 1.0, 2.0, self.confidence)
+
+
+# A fake causal language model over token ids, with a fake KV cache, for decoding logic.
+
+VOCAB = 12
+STOP = 11
+
+
+class Cache:
+    """Just the tokens whose 'KV state' is held; same crop/length API as DynamicCache."""
+
+    def __init__(self):
+        self.tokens = []
+
+    def get_seq_length(self):
+        return len(self.tokens)
+
+    def crop(self, n):
+        assert n < 0  # transformers 5 crops only from the end
+        del self.tokens[n:]
+
+
+class _Out:
+    def __init__(self, logits):
+        self.logits = logits
+
+
+class FakeLM:
+    """Next token = a fixed function of the last three tokens seen: repetitive, like copying.
+
+    ``fed`` has how many tokens each forward pass read."""
+
+    def __init__(self):
+        self.fed = []
+
+    @property
+    def calls(self):
+        return len(self.fed)
+
+    def __call__(self, input_ids, past_key_values, use_cache=True, logits_to_keep=0):
+        import torch
+
+        self.fed.append(input_ids.shape[1])
+        rows = []
+        for t in input_ids[0].tolist():
+            past_key_values.tokens.append(t)
+            a, b, c = ([0, 0, 0] + past_key_values.tokens)[-3:]
+            rows.append(
+                torch.nn.functional.one_hot(torch.tensor((a * 7 + b * 3 + c) % VOCAB), VOCAB)
+            )
+        logits = torch.stack(rows).float()[None] * 5
+        return _Out(logits[:, -logits_to_keep:])  # like transformers: 0 keeps them all
+
+
+def plain_greedy(prompt, n):
+    seq, out = list(prompt), []
+    for _ in range(n):
+        a, b, c = ([0, 0, 0] + seq)[-3:]
+        t = (a * 7 + b * 3 + c) % VOCAB
+        if t == STOP:
+            break
+        out.append(t)
+        seq.append(t)
+    return out

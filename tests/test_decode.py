@@ -1,62 +1,11 @@
 """Prompt-lookup decoding gives exactly greedy output, on a fake language model."""
 
 import torch
+from fakes import STOP, VOCAB, Cache, FakeLM, plain_greedy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.decode import accept, greedy_stream, propose
-
-VOCAB = 12
-STOP = 11
-
-
-class Cache:
-    """Just the tokens whose 'KV state' is held; same crop/length API as DynamicCache."""
-
-    def __init__(self):
-        self.tokens = []
-
-    def get_seq_length(self):
-        return len(self.tokens)
-
-    def crop(self, n):
-        assert n < 0
-        del self.tokens[n:]
-
-
-class Out:
-    def __init__(self, logits):
-        self.logits = logits
-
-
-class FakeLM:
-    """Next token = a fixed function of the last three tokens seen: repetitive, like copying."""
-
-    calls = 0
-
-    def __call__(self, input_ids, past_key_values, use_cache=True, logits_to_keep=0):
-        self.calls += 1
-        rows = []
-        for t in input_ids[0].tolist():
-            past_key_values.tokens.append(t)
-            a, b, c = ([0, 0, 0] + past_key_values.tokens)[-3:]
-            rows.append(
-                torch.nn.functional.one_hot(torch.tensor((a * 7 + b * 3 + c) % VOCAB), VOCAB)
-            )
-        logits = torch.stack(rows).float()[None] * 5
-        return Out(logits[:, -logits_to_keep:])  # like transformers: 0 keeps them all
-
-
-def plain_greedy(prompt, n):
-    seq, out = list(prompt), []
-    for _ in range(n):
-        a, b, c = ([0, 0, 0] + seq)[-3:]
-        t = (a * 7 + b * 3 + c) % VOCAB
-        if t == STOP:
-            break
-        out.append(t)
-        seq.append(t)
-    return out
 
 
 @settings(max_examples=60, deadline=None)

@@ -44,11 +44,26 @@ def test_lookup_and_prefix_cache_give_exactly_plain_greedy(small):
         )  # fmt: skip
     expected = tok.decode(ref[0, ids.shape[1] :], skip_special_tokens=True)
     fast = _text(small.stream(msgs, 40))
-    again = _text(small.stream(msgs, 40))  # the cached system prefix is reused, unchanged
+    again = list(small.stream(msgs, 40))  # the same prompt: all but its last token reused
     plain = TransformersGenerator("qwen2.5-0.5b", "fp32", lookup=0, reuse_prefix=False)
-    assert fast == again == _text(plain.stream(msgs, 40)) == expected
-    stats = list(small.stream(msgs, 40))[-1]
+    assert fast == _text(again) == _text(plain.stream(msgs, 40)) == expected
+    stats = again[-1]
     assert stats.prompt_tokens == ids.shape[1] and stats.new_tokens > 0
+    assert stats.reused_tokens == ids.shape[1] - 1
+
+
+def test_a_prompt_sharing_a_passage_reads_only_the_rest_and_answers_the_same(small):
+    from qa.generator import TransformersGenerator, _chat_ids
+
+    template = load_template()
+    list(small.stream(render_prompt(template, "Hà Lan đầu tư bao nhiêu?", [PASSAGE]), 8))
+    second = render_prompt(template, "Hà Nội xuất khẩu bao nhiêu?", [PASSAGE])
+    events = list(small.stream(second, 24))
+    plain = TransformersGenerator("qwen2.5-0.5b", "fp32", reuse_prefix=False)
+    assert _text(events) == _text(plain.stream(second, 24))
+    _, tok = small.load()
+    system = _chat_ids(tok, second[:1], generation_prompt=False).shape[1]
+    assert events[-1].reused_tokens > system + 50  # the passage too, not only the system
 
 
 def test_avoid_bans_the_first_token_of_a_rejected_answer(small):
