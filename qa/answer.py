@@ -25,6 +25,15 @@ def bare(answer: str) -> str:
     return MARKER.sub("", answer).strip().rstrip(".").strip()
 
 
+def wordless(answer: str) -> bool:
+    """True when ``answer`` has no letter or digit besides its markers: nothing to show.
+
+    >>> wordless("[1] [2]."), wordless(" — "), wordless("8 [1]")
+    (True, True, False)
+    """
+    return not any(ch.isalnum() for ch in bare(answer))
+
+
 ROLES = ("system", "user", "assistant")
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from qa.anchors import deputy_title, unanchored
-from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer
+from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.condense import condense
@@ -137,7 +137,7 @@ class Answerer:
 
         if (
             is_refusal(text)
-            or not text.strip()
+            or wordless(text)
             or unsupported_numbers(text, passages, query)
             or missing_quantity(query, text)
             or self.policy.doubt(confidence, check_yes)
@@ -192,7 +192,7 @@ class Answerer:
         messages = render_prompt(self.template, query, passages, language)
         pieces = self.generator.stream(messages, self.max_new_tokens, avoid=MARKER.sub("", echo))
         text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
-        if not text.strip() or is_refusal(text) or echoes(query, text):
+        if wordless(text) or is_refusal(text) or echoes(query, text):
             return None
         return None if unsupported_numbers(text, passages, query) else snap_numbers(text, passages)
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from fakes import FakeEncoder, FakeGenerator
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embeddings.ingest import ingest
@@ -443,3 +443,24 @@ def test_an_english_answer_quotes_the_passage_s_amount(index):
     )
     ans = a.ask("How many business entities does Guangzhou have?")
     assert "4 million (hơn 4 triệu)" in ans.text and not ans.refused
+
+
+# --- answers with nothing to show ------------------------------------------------------
+
+
+@pytest.mark.parametrize("said", [("[1] [2]",), (" — [1].",), ("9 người [1].", "[1] [2]")])
+def test_an_answer_of_markers_only_is_refused_not_shown_empty(index, said):
+    # Seen on the bundled set: a retry after an invented number wrote only "[1] [2]"; it
+    # passed every check, and citing removed the markers, leaving an empty answer.
+    a = answerer(index, replies(*said), policy=RefusalPolicy(0, 0, -1))
+    ans = a.ask("Ai đã đầu tư vào Hà Nội?")
+    assert ans.refused and ans.text == REFUSAL
+
+
+@given(st.lists(st.sampled_from(["[1]", "[2]", "[9]", ".", " ", "—", "\n", "Hà Lan", "8"])))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)  # the index is only read
+def test_an_answer_is_refused_or_has_words(index, pieces):
+    ans = answerer(index, "".join(pieces), policy=RefusalPolicy(0, 0, -1)).ask("Ai đầu tư?")
+    assert ans.refused or any(ch.isalnum() for ch in ans.text)
