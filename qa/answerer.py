@@ -18,6 +18,7 @@ from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
+from qa.counted import recount
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
@@ -160,10 +161,10 @@ class Answerer:
 
     def _repair(self, query: str, language: str, passages: list[Hit], text: str) -> str:
         """Numbers written the passage's way (``16`` for its ``1,6``: the checks that follow
-        look for the answer in the passages), English amounts followed by the passage's
-        wording (qa.quantities); an answer that quotes a number no passage holds asked
-        again with its first token banned."""
-        text = snap_numbers(text, passages)
+        look for the answer in the passages), a counted number the passage's (qa.counted),
+        English amounts followed by the passage's wording (qa.quantities); an answer that
+        quotes a number no passage holds asked again with its first token banned."""
+        text = recount(query, snap_numbers(text, passages), passages)
         if language == ENGLISH:
             text = quote_amounts(text, passages)
         if text.strip() and not is_refusal(text) and unsupported_numbers(text, passages, query):
@@ -187,14 +188,16 @@ class Answerer:
 
     def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
         """A second answer that may not start like ``echo`` (only the question's words), its
-        numbers written the passage's way as in ``_repair``, or None when it also echoes,
-        refuses or quotes a number no passage holds."""
+        numbers written and counted the passage's way as in ``_repair``, or None when it
+        also echoes, refuses or quotes a number no passage holds."""
         messages = render_prompt(self.template, query, passages, language)
         pieces = self.generator.stream(messages, self.max_new_tokens, avoid=MARKER.sub("", echo))
         text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
         if wordless(text) or is_refusal(text) or echoes(query, text):
             return None
-        return None if unsupported_numbers(text, passages, query) else snap_numbers(text, passages)
+        if unsupported_numbers(text, passages, query):
+            return None
+        return recount(query, snap_numbers(text, passages), passages)
 
     def _refusal(self, question, query, language, passages, timings, **scores) -> Answer:
         text = self.template.refusal(language)

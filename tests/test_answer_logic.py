@@ -464,3 +464,11 @@ def test_an_answer_of_markers_only_is_refused_not_shown_empty(index, said):
 def test_an_answer_is_refused_or_has_words(index, pieces):
     ans = answerer(index, "".join(pieces), policy=RefusalPolicy(0, 0, -1)).ask("Ai đầu tư?")
     assert ans.refused or any(ch.isalnum() for ch in ans.text)
+
+
+def test_a_counted_number_is_the_one_the_passage_counts_with(index):
+    # "2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở": the model took the first number.
+    ans = answerer(index, "2 thỏa thuận cấp sở [1].").ask(
+        "Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp sở?"
+    )
+    assert ans.text.startswith("8 thỏa thuận cấp sở") and not ans.refused

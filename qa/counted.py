@@ -1,0 +1,90 @@
+"""The number a passage writes right before what a "bao nhiêu X" question counts.
+
+A small model reading "2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở ban ngành",
+asked "… ký bao nhiêu thỏa thuận cấp sở, ngành?", often takes the first number of the
+sentence and writes "2 thỏa thuận cấp sở, ngành": the question's words, after the wrong
+number. The passage says which number counts what: the one its text follows with the
+question's own words. ``recount`` acts only on an answer that writes its number followed
+by at least two of those words, a claim the passage contradicts when it never follows that
+number with as many of them; the number the passage does follow with the most of them
+(at least two, more than the answer's, the same number wherever it is) replaces it. A
+number no passage writes is not this mistake and is left to the checks for invented ones.
+Every other answer is left as it is: "301 km" to "… bao nhiêu km đường sắt …, ngoài phần
+…?" states nothing a passage could contradict.
+
+>>> from qa.hit import Hit
+>>> p = Hit("a", "a#0", "ký 2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở ban ngành",
+...         1.0, "T", None, 0, 61)
+>>> recount("Đã ký bao nhiêu thỏa thuận cấp sở, ngành?", "2 thỏa thuận cấp sở [1].", [p])
+'8 thỏa thuận cấp sở [1].'
+>>> recount("Đã ký bao nhiêu thỏa thuận cấp sở, ngành?", "2 thỏa thuận [1].", [p])
+'2 thỏa thuận [1].'
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus.normalize import has_diacritics
+from embeddings.lexical import syllables
+from qa.answer import MARKER
+from qa.hit import Hit
+
+# What is counted: the words after "bao nhiêu" / "mấy", up to punctuation.
+_ASKED = re.compile(r"\b(?:bao\s+nhiêu|bao\s+nhieu|mấy)\s+([^?,.;:!()\[\]]+)", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_MAX_WORDS = 6
+
+
+def counted_words(question: str) -> list[str]:
+    """The words a "bao nhiêu X" question counts (empty when it asks no such thing).
+
+    >>> counted_words("Hà Nội ký bao nhiêu thỏa thuận cấp sở, ngành?")
+    ['thỏa', 'thuận', 'cấp', 'sở']
+    >>> counted_words("GRDP đạt bao nhiêu?")
+    []
+    """
+    m = _ASKED.search(question)
+    return syllables(m.group(1), not has_diacritics(question))[:_MAX_WORDS] if m else []
+
+
+def _followed(texts: list[str], words: list[str], folded: bool) -> list[tuple[str, int]]:
+    """Each number the texts write, with how many of ``words`` come right after it."""
+    found = []
+    for text in texts:
+        tokens = syllables(text, folded)
+        for i, tok in enumerate(tokens):
+            if _NUMBER.fullmatch(tok):
+                n = 0
+                while n < len(words) and i + 1 + n < len(tokens) and tokens[i + 1 + n] == words[n]:
+                    n += 1
+                found.append((tok, n))
+    return found
+
+
+def recount(question: str, answer: str, passages: list[Hit]) -> str:
+    """``answer`` with its one number replaced by the one the passages count the question's
+    words with (see the module's docstring), else unchanged."""
+    words, folded = counted_words(question), not has_diacritics(question)
+    numbers = _NUMBER.findall(MARKER.sub(" ", answer))
+    if len(words) < 2 or len(numbers) != 1:
+        return answer
+    (claimed,) = _followed([MARKER.sub(" ", answer)], words, folded)
+    found = _followed([p.text for p in passages], words, folded)
+    digits = re.sub(r"\D", "", numbers[0])
+    mine = [n for tok, n in found if re.sub(r"\D", "", tok) == digits]
+    if not mine:  # an invented number: asked again or refused (qa.answerer), not replaced
+        return answer
+    own = max(mine)
+    best = max((n for _, n in found), default=0)
+    winners = {re.sub(r"\D", "", tok): tok for tok, n in found if n == best}
+    if claimed[1] < 2 or claimed[1] <= own or best < 2 or best <= own or len(winners) != 1:
+        return answer
+    (written,) = winners.values()
+    # The answer's number, wherever it is, but not inside a citation marker.
+    at = next(m for m in _NUMBER.finditer(answer) if not _in_marker(answer, m.start()))
+    return answer[: at.start()] + written + answer[at.end() :]
+
+
+def _in_marker(text: str, index: int) -> bool:
+    return any(m.start() <= index < m.end() for m in MARKER.finditer(text))

@@ -1,0 +1,47 @@
+"""qa.counted: a counted number is the one the passage writes before the counted words."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qa.counted import counted_words, recount
+from qa.hit import Hit
+
+SENTENCE = "Hai bên ký 2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở ban ngành."
+PASSAGE = Hit("a", "a#0", SENTENCE, 1.0, "T", None, 0, len(SENTENCE))
+ASKED = "Hai bên đã ký bao nhiêu thỏa thuận cấp sở, ngành?"
+
+
+def test_the_first_number_of_the_sentence_is_replaced_by_the_counting_one():
+    assert recount(ASKED, "2 thỏa thuận cấp sở, ngành [1].", [PASSAGE]) == (
+        "8 thỏa thuận cấp sở, ngành [1]."
+    )
+    folded = "Hai ben da ky bao nhieu thoa thuan cap so, nganh?"
+    assert recount(folded, "2 thỏa thuận cấp sở [1]", [PASSAGE]) == "8 thỏa thuận cấp sở [1]"
+
+
+def test_answers_that_claim_nothing_contradicted_are_left_alone():
+    assert recount(ASKED, "8 thỏa thuận cấp sở [1].", [PASSAGE]) == "8 thỏa thuận cấp sở [1]."
+    assert recount(ASKED, "2 thỏa thuận [1].", [PASSAGE]) == "2 thỏa thuận [1]."  # no claim
+    assert recount("GRDP đạt bao nhiêu?", "2 thỏa thuận cấp sở", [PASSAGE]) == (
+        "2 thỏa thuận cấp sở"
+    )
+    # The marker's digit is not the answer's number.
+    assert recount(ASKED, "Hai thỏa thuận cấp sở [2]", [PASSAGE]) == "Hai thỏa thuận cấp sở [2]"
+    assert counted_words("Ký mấy thỏa thuận cấp sở?") == ["thỏa", "thuận", "cấp", "sở"]
+
+
+WORD = st.sampled_from(["dự", "án", "cấp", "sở", "tỉnh", "xã", "km", "đường", "bay", "tàu"])
+
+
+@given(st.lists(WORD, min_size=2, max_size=4), st.lists(WORD, min_size=1, max_size=4),
+       st.integers(1, 999), st.integers(1, 999))  # fmt: skip
+def test_an_answer_the_passage_writes_is_never_changed(counted, other, n, m):
+    text = f"Có {m} {' '.join(other)} và {n} {' '.join(counted)} trong năm."
+    passage = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    question = f"Có bao nhiêu {' '.join(counted)}?"
+    answer = f"{n} {' '.join(counted)} [1]."
+    assert recount(question, answer, [passage]) == answer
+    wrong = f"{m} {' '.join(counted)} [1]."
+    fixed = recount(question, wrong, [passage])
+    if other[: len(counted)] != counted[: len(other)]:  # m does not count the same words
+        assert fixed == answer if m != n else fixed == wrong
