@@ -13,7 +13,8 @@ caught 2 of the 6 guesses at unanswerable questions and no right answer.
 The names and numbers are the question's anchors: runs of capitalised words (one word
 only when an acronym, so "Thủ đô" is no name) and numbers. Passages are compared whole
 (the retrieved chunk, not only the excerpt shown), so "hai nước" in the sentence quoted
-is fine when the chunk names "Việt Nam".
+is fine when the chunk names "Việt Nam"; a place is met under any of its names in the
+gazetteer, as one outlet writes "Viêng Chăn" and another "Vientiane".
 
 >>> from qa.hit import Hit
 >>> def hit(i, text):
@@ -34,6 +35,7 @@ import re
 from corpus.normalize import fold_text, has_diacritics, normalize_text
 from qa.answer import bare
 from qa.concise import offers_choice
+from qa.gazetteer import spellings
 from qa.hit import Hit
 
 _WORD = re.compile(r"[^\W\d_]\w*(?:[&'-]\w+)*")
@@ -124,11 +126,21 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
     seen = [f"{h.title}\n{h.text}" for h in shown]
     numbers = [n for n in _NUMBER.findall(question) if not _YEAR.fullmatch(n)]
     anchors: list[tuple[str, ...] | str] = [*names(question), *numbers]
+
+    def met(anchor, texts: list[str]) -> bool:  # a place under any of its names (gazetteer)
+        forms = [anchor] if isinstance(anchor, str) else _forms(anchor)
+        return any(_has(f, t, folded) for f in forms for t in texts)
+
     return [
         a if isinstance(a, str) else " ".join(a)
         for a in anchors
-        if any(_has(a, t, folded) for t in seen) and not any(_has(a, t, folded) for t in pool)
+        if met(a, seen) and not met(a, pool)
     ]
+
+
+def _forms(name: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The name's words, and those of the place's other names ("Viêng Chăn": "Vientiane")."""
+    return [name, *(tuple(s.split()) for s in spellings(" ".join(name)) if s != " ".join(name))]
 
 
 _TITLE_BEFORE = re.compile(r"(?:\b(phó)\s+)?([^\W\d_]+\s+[^\W\d_]+)\s*$")

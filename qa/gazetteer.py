@@ -105,6 +105,28 @@ def _table() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(r"\b(" + "|".join(map(re.escape, alternatives)) + r")\b('s)?"), names
 
 
+@functools.cache
+def _places() -> dict[str, tuple[str, ...]]:
+    """Each name in the list -> every name of its place (itself included)."""
+    places: dict[str, set[str]] = {}
+    for line in _PAIRS.strip().splitlines():
+        english, vietnamese = line.split("=")
+        group = {n.strip() for n in english.split(",")} | {vietnamese.strip()}
+        for name in group:
+            places.setdefault(name, set()).update(group)
+    return {name: tuple(sorted(group)) for name, group in places.items()}
+
+
+def spellings(name: str) -> tuple[str, ...]:
+    """Every name the list gives the place ``name``, in either language (just ``name`` when
+    it is not listed): one outlet writes "Viêng Chăn", another "Vientiane".
+
+    >>> spellings("Viêng Chăn"), spellings("Hà Đông")
+    (('Vientiane', 'Viêng Chăn'), ('Hà Đông',))
+    """
+    return _places().get(name, (name,))
+
+
 def with_vietnamese_names(query: str) -> str:
     """``query`` with the Vietnamese form in brackets after each English name it knows."""
     pattern, names = _table()

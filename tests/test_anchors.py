@@ -75,6 +75,19 @@ def test_another_passage_repeating_the_answer_beside_the_name_counts():
     assert unanchored(q, "Lại Chí Hồng", shown, shown) == ["Quảng Châu"]
 
 
+def test_a_place_is_met_under_another_outlet_s_spelling():
+    # Two outlets, one event: the answer's verbatim passage writes "Vientiane", the question
+    # and the other outlet "Viêng Chăn" (the gazetteer's pair).
+    lao = hit("vt", "Hà Nội và Thủ đô Vientiane ký 8 thỏa thuận cấp sở, ngành.")
+    vc = hit("vc", "Hà Nội và Thủ đô Viêng Chăn ký 8 thỏa thuận cấp sở ban ngành.")
+    q = "Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp sở, ngành?"
+    assert unanchored(q, "8 thỏa thuận cấp sở, ngành", [vc, lao], [vc, lao]) == []
+    # Another place under no name of the one asked is still apart.
+    q = "Hà Nội và Quảng Châu ký bao nhiêu thỏa thuận cấp sở, ngành?"
+    gz = hit("gz", "Hà Nội và Quảng Châu hợp tác.")
+    assert unanchored(q, "8 thỏa thuận cấp sở, ngành", [lao, gz], [lao, gz]) == ["Quảng Châu"]
+
+
 def test_choice_questions_and_unlocated_answers_are_not_judged():
     q = "Hà Lan hay Quảng Châu có kim ngạch 1,165 tỷ USD?"
     assert unanchored(q, "Hà Lan [1]", [NL, GZ], [NL, GZ]) == []
