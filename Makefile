@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench-answer:  # first token, whole answer, tokens/s, peak RSS on the bundled co
 
 eval-answers:  # answers + refusals + citations on the bundled question set
 	$(VENV)/bin/hoidap eval --out eval-out/answers.jsonl
+
+eval-heldout:  # the same on the held-out set (no threshold was fitted on it)
+	$(VENV)/bin/hoidap eval corpus/data/heldout.jsonl --out eval-out/heldout.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl

@@ -19,3 +19,10 @@ def seeds_dir() -> Path:
 def questions_path() -> Path:
     """The test question set written for the bundled articles."""
     return _DATA / "questions.jsonl"
+
+
+def heldout_path() -> Path:
+    """A second question set for the bundled articles, written after every threshold was
+    fitted on the first and by someone who had not seen the system's answers: refusal and
+    answer figures on it are out of sample."""
+    return _DATA / "heldout.jsonl"
