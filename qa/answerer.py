@@ -18,7 +18,7 @@ from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
-from qa.counted import recount
+from qa.counted import misattached, recount
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
@@ -139,7 +139,7 @@ class Answerer:
         if (
             is_refusal(text)
             or wordless(text)
-            or unsupported_numbers(text, passages, query)
+            or invents(text, passages, query, language)
             or missing_quantity(query, text)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
@@ -163,11 +163,12 @@ class Answerer:
         """Numbers written the passage's way (``16`` for its ``1,6``: the checks that follow
         look for the answer in the passages), a counted number the passage's (qa.counted),
         English amounts followed by the passage's wording (qa.quantities); an answer that
-        quotes a number no passage holds asked again with its first token banned."""
+        quotes a number no passage holds, or one counting something else (``invents``),
+        asked again with its first token banned."""
         text = recount(query, snap_numbers(text, passages), passages)
         if language == ENGLISH:
             text = quote_amounts(text, passages)
-        if text.strip() and not is_refusal(text) and unsupported_numbers(text, passages, query):
+        if text.strip() and not is_refusal(text) and invents(text, passages, query, language):
             text = self._ask_again(query, language, passages, text) or text
         return text
 
@@ -195,7 +196,7 @@ class Answerer:
         text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
         if wordless(text) or is_refusal(text) or echoes(query, text):
             return None
-        if unsupported_numbers(text, passages, query):
+        if invents(text, passages, query, language):
             return None
         return recount(query, snap_numbers(text, passages), passages)
 
@@ -246,6 +247,14 @@ def standalone_questions(history: list[Turn]) -> list[str]:
         if turn.role == "user" and turn.content.strip():
             done.append(condense(" ".join(turn.content.split()), done))
     return done
+
+
+def invents(answer: str, passages: list[Hit], query: str, language: str) -> bool:
+    """Whether ``answer`` quotes a number no passage holds, or (Vietnamese answers) a number
+    the passages hold counting something else ("855 km" for "855 nghìn tỷ đồng")."""
+    if unsupported_numbers(answer, passages, query):
+        return True
+    return language != ENGLISH and bool(misattached(answer, passages))
 
 
 def _evidence(query: str, hits: list[Hit], language: str) -> Evidence:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.normalize import has_diacritics
+from corpus.normalize import has_diacritics, normalize_text
 from embeddings.lexical import syllables
 from qa.answer import MARKER
 from qa.hit import Hit
@@ -84,6 +84,28 @@ def recount(question: str, answer: str, passages: list[Hit]) -> str:
     # The answer's number, wherever it is, but not inside a citation marker.
     at = next(m for m in _NUMBER.finditer(answer) if not _in_marker(answer, m.start()))
     return answer[: at.start()] + written + answer[at.end() :]
+
+
+_COUNTS = re.compile(r"(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)")
+
+
+def misattached(answer: str, passages: list[Hit]) -> list[str]:
+    """ "N word" pairs of ``answer`` where the passages write the number N but never right
+    before that word: "855 km" from "855 nghìn tỷ đồng", asked how long a road is. The
+    number is real, what it counts is not.
+
+    >>> p = Hit("a", "a#0", "Dự án có tổng mức đầu tư 855 nghìn tỷ đồng.", 1.0, "T", None, 0, 44)
+    >>> misattached("855 km [1].", [p]), misattached("855 nghìn tỷ đồng [1].", [p])
+    (['855 km'], [])
+    """
+
+    def pairs(text: str) -> list[tuple[str, str, str]]:
+        text = normalize_text(MARKER.sub(" ", text)).lower()
+        return [(re.sub(r"\D", "", m[1]), m[2], f"{m[1]} {m[2]}") for m in _COUNTS.finditer(text)]
+
+    written = {(d, w) for p in passages for d, w, _ in pairs(p.text)}
+    numbers = {re.sub(r"\D", "", n) for p in passages for n in _NUMBER.findall(p.text)}
+    return [said for d, w, said in pairs(answer) if d in numbers and (d, w) not in written]
 
 
 def _in_marker(text: str, index: int) -> bool:

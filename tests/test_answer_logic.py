@@ -472,3 +472,12 @@ def test_a_counted_number_is_the_one_the_passage_counts_with(index):
         "Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp sở?"
     )
     assert ans.text.startswith("8 thỏa thuận cấp sở") and not ans.refused
+
+
+def test_a_real_number_counting_something_else_is_asked_again_then_refused(index):
+    # The passage's "1,3 tỷ USD" is an investment, not a count of companies.
+    a = answerer(index, replies("1,3 doanh nghiệp [1].", "1,3 doanh nghiệp Hà Lan [1]."))
+    ans = a.ask("Có bao nhiêu doanh nghiệp Hà Lan đầu tư vào Hà Nội?")
+    assert ans.refused and len(a.generator.prompts) == 2
+    right = answerer(index, "1,3 tỷ USD [1].").ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
+    assert not right.refused
