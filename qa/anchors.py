@@ -143,15 +143,25 @@ def _forms(name: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [name, *(tuple(s.split()) for s in spellings(" ".join(name)) if s != " ".join(name))]
 
 
-_TITLE_BEFORE = re.compile(r"(?:\b(phó)\s+)?([^\W\d_]+\s+[^\W\d_]+)\s*$")
+# Offices a question asks the holder of; each has deputies ("phó").
+_OFFICES = (
+    "chủ tịch", "thị trưởng", "đô trưởng", "bí thư", "bộ trưởng", "thứ trưởng", "thủ tướng",
+    "tổng thống", "giám đốc", "tổng giám đốc", "trưởng ban", "chủ nhiệm", "đại sứ",
+    "hiệu trưởng", "tổng thư ký", "chánh văn phòng", "viện trưởng", "cục trưởng",
+)  # fmt: skip
+_WINDOW = (
+    60  # characters before a name that its title can take ("Phó Chủ tịch UBND thành phố Hà Nội …")
+)
 
 
 def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     """The deputy's title ("phó thị trưởng") the passages give the person answered, when
-    the question asks for the holder of the title itself ("Thị trưởng … là ai?").
+    the question asks for the holder of the office itself ("Thị trưởng … là ai?").
 
+    The title is the asked office's last mention in the few words before the name, so the
+    words between ("Phó Chủ tịch UBND thành phố Hà Nội Nguyễn Xuân Lưu") do not hide it.
     None when the question asks for the deputy, or some passage gives the person the
-    title without "phó".
+    office itself.
 
     >>> from qa.hit import Hit
     >>> h = Hit("d", "d#0", "Phó Thị trưởng Lại Chí Hồng cho biết.", 1.0, "T", None, 0, 37)
@@ -162,17 +172,19 @@ def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     """
     name = bare(answer).lower()
     asked = normalize_text(question).lower()
-    if not name:
+    offices = [o for o in _OFFICES if re.search(rf"(?<!phó )\b{o}\b", asked)]
+    if not name or not offices:
         return None
     deputy = None
     for hit in passages:
         text = normalize_text(hit.text).lower()
         for at in (m.start() for m in re.finditer(re.escape(name), text)):
-            m = _TITLE_BEFORE.search(text[max(0, at - 40) : at])
-            if m is None or m.group(2) not in asked:
-                continue
-            if not m.group(1):
-                return None  # the title itself, given to the person answered
-            if f"phó {m.group(2)}" not in asked:
-                deputy = f"phó {m.group(2)}"
+            before = text[max(0, at - _WINDOW) : at]
+            for office in offices:
+                last = list(re.finditer(rf"\b(phó\s+)?{office}\b", before))
+                if not last:
+                    continue
+                if not last[-1].group(1):
+                    return None  # the office itself, given to the person answered
+                deputy = f"phó {office}"
     return deputy

@@ -118,6 +118,16 @@ def test_a_deputy_is_no_answer_for_the_office_itself():
     assert deputy_title("Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng", [GZ, both]) is None
 
 
+def test_a_deputy_title_is_found_across_the_words_between_it_and_the_name():
+    far = hit("f", "Cùng dự có Phó Chủ tịch UBND thành phố Hà Nội Nguyễn Xuân Lưu.")
+    q = "Chủ tịch UBND thành phố Hà Nội hiện nay là ai?"
+    assert deputy_title(q, "Nguyễn Xuân Lưu [1].", [far]) == "phó chủ tịch"
+    listed = hit("l", "Chủ tịch UBND Trần Sỹ Thanh và Phó Chủ tịch Nguyễn Xuân Lưu dự họp.")
+    assert deputy_title(q, "Trần Sỹ Thanh [1].", [listed]) is None
+    assert deputy_title(q, "Nguyễn Xuân Lưu [1].", [listed]) == "phó chủ tịch"
+    assert deputy_title("Phó Chủ tịch UBND nào dự họp?", "Nguyễn Xuân Lưu", [far]) is None
+
+
 # --- wired into the answerer ---------------------------------------------------------
 
 
