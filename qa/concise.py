@@ -22,6 +22,7 @@ from corpus.normalize import has_diacritics
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER
+from qa.gazetteer import with_vietnamese_names
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
@@ -84,9 +85,19 @@ def echoes(question: str, answer: str) -> bool:
     False
     >>> echoes("Đi Phnom Penh hay Viêng Chăn trước?", "Viêng Chăn [1]")
     False
+
+    An English question's places count in the articles' spelling (qa.gazetteer), and "và",
+    "and" joining names are no words of the answer's own:
+
+    >>> echoes("Which two countries invest more in Laos than Vietnam does?", "Lào và Việt Nam")
+    True
     """
     if offers_choice(question):
         return False
     folded = not has_diacritics(question)
-    said = syllables(MARKER.sub(" ", answer), folded)
-    return bool(said) and set(said) <= set(syllables(question, folded))
+    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]
+    asked = syllables(with_vietnamese_names(question), folded)
+    return bool(said) and set(said) <= set(asked)
+
+
+_JOINERS = {"và", "va", "and"}

@@ -474,6 +474,15 @@ def test_a_counted_number_is_the_one_the_passage_counts_with(index):
     assert ans.text.startswith("8 thỏa thuận cấp sở") and not ans.refused
 
 
+def test_an_english_question_s_places_echoed_in_vietnamese_are_asked_again(index):
+    a = answerer(
+        index, replies("Lào và Việt Nam [1].", "Hà Lan [1]."), policy=RefusalPolicy(0, 0, -1)
+    )
+    ans = a.ask("Which country invests more in Hanoi than Laos and Vietnam?")
+    assert a.generator.avoided == [None, "Lào và Việt Nam."]
+    assert ans.text.startswith("Hà Lan") and not ans.refused
+
+
 def test_a_real_number_counting_something_else_is_asked_again_then_refused(index):
     # The passage's "1,3 tỷ USD" is an investment, not a count of companies.
     a = answerer(index, replies("1,3 doanh nghiệp [1].", "1,3 doanh nghiệp Hà Lan [1]."))
