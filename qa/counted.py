@@ -69,7 +69,7 @@ def recount(question: str, answer: str, passages: list[Hit]) -> str:
     numbers = _NUMBER.findall(MARKER.sub(" ", answer))
     if len(words) < 2 or len(numbers) != 1:
         return answer
-    (claimed,) = _followed([MARKER.sub(" ", answer)], words, folded)
+    claimed = max((n for _, n in _followed([MARKER.sub(" ", answer)], words, folded)), default=0)
     found = _followed([p.text for p in passages], words, folded)
     digits = re.sub(r"\D", "", numbers[0])
     mine = [n for tok, n in found if re.sub(r"\D", "", tok) == digits]
@@ -78,7 +78,7 @@ def recount(question: str, answer: str, passages: list[Hit]) -> str:
     own = max(mine)
     best = max((n for _, n in found), default=0)
     winners = {re.sub(r"\D", "", tok): tok for tok, n in found if n == best}
-    if claimed[1] < 2 or claimed[1] <= own or best < 2 or best <= own or len(winners) != 1:
+    if claimed < 2 or claimed <= own or best < 2 or best <= own or len(winners) != 1:
         return answer
     (written,) = winners.values()
     # The answer's number, wherever it is, but not inside a citation marker.
@@ -86,7 +86,7 @@ def recount(question: str, answer: str, passages: list[Hit]) -> str:
     return answer[: at.start()] + written + answer[at.end() :]
 
 
-_COUNTS = re.compile(r"(\d+(?:[.,]\d+)*)\s+([^\W\d_]+)")
+_COUNTS = re.compile(r"(\d+(?:[.,]\d+)*)\s*([^\W\d_]+)")  # "855km" too
 
 
 def misattached(answer: str, passages: list[Hit]) -> list[str]:

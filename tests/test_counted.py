@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.counted import counted_words, recount
+from qa.counted import counted_words, misattached, recount
 from qa.hit import Hit
 
 SENTENCE = "Hai bên ký 2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở ban ngành."
@@ -45,3 +45,14 @@ def test_an_answer_the_passage_writes_is_never_changed(counted, other, n, m):
     fixed = recount(question, wrong, [passage])
     if other[: len(counted)] != counted[: len(other)]:  # m does not count the same words
         assert fixed == answer if m != n else fixed == wrong
+
+
+@given(st.text(alphabet="0123456789,.%/- [] thỏaqn", max_size=30))
+def test_odd_answers_never_break_the_repairs(answer):
+    assert isinstance(recount(ASKED, answer, [PASSAGE]), str)
+    assert isinstance(misattached(answer, [PASSAGE]), list)
+
+
+def test_a_number_written_against_its_word_still_counts_it():
+    road = Hit("r", "r#0", "Tuyến dài 96,8km.", 1.0, "T", None, 0, 17)
+    assert misattached("96,8 km [1]", [road]) == [] and misattached("96,8 tỷ", [road])
