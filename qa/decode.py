@@ -87,30 +87,48 @@ def greedy_stream(
     guess at first, doubles the number (up to ``lookup``) while all are right, and drops
     back to one after a miss.
     """
-    import torch
-
     seq, done = ids[0].tolist(), cache.get_seq_length()
     window = 1  # guesses to check next; grows while they keep being right
-    with torch.inference_mode():
-        step = _prefill(model, ids[:, done:], cache, banned_first)
-        produced = 0
-        while step.token not in stop_ids and produced < max_new_tokens:
-            yield step
+    step = _prefill(model, ids[:, done:], cache, banned_first)
+    produced = 0
+    while step.token not in stop_ids and produced < max_new_tokens:
+        yield step
+        produced += 1
+        seq.append(step.token)
+        limit = min(window, lookup, max_new_tokens - produced)
+        guesses = propose(seq, limit) if limit > 0 else []
+        steps = _verify(model, cache, step.token, guesses)
+        window = window * 2 if guesses and len(steps) > len(guesses) else 1
+        for b in steps[:-1]:
+            if b.token in stop_ids or produced >= max_new_tokens:
+                return
+            yield b
             produced += 1
-            seq.append(step.token)
-            limit = min(window, lookup, max_new_tokens - produced)
-            guesses = propose(seq, limit) if limit > 0 else []
-            steps = _verify(model, cache, step.token, guesses)
-            window = window * 2 if guesses and len(steps) > len(guesses) else 1
-            for b in steps[:-1]:
-                if b.token in stop_ids or produced >= max_new_tokens:
-                    return
-                yield b
-                produced += 1
-                seq.append(b.token)
-            step = steps[-1]
+            seq.append(b.token)
+        step = steps[-1]
 
 
+def _no_grad(fn):
+    """Run ``fn`` under ``torch.inference_mode``, entered and left within the call.
+
+    Not around the whole loop: grad mode is per thread, and a stream may be resumed in
+    another thread than the one that started it (qa.service drains answers in a worker),
+    where a mode entered before a ``yield`` does not hold. Decoding there built autograd
+    graphs, and their KV tensors could not be copied for reuse (qa.kvcache).
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        import torch
+
+        with torch.inference_mode():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_no_grad
 def _prefill(model, ids, cache, banned: frozenset[int] = frozenset()) -> Step:
     """Read the prompt tokens not yet in ``cache``; the first generated token."""
     # Only the last position's logits: the vocabulary projection of every prompt token
@@ -123,6 +141,7 @@ def _prefill(model, ids, cache, banned: frozenset[int] = frozenset()) -> Step:
     return _best(logits)[0]
 
 
+@_no_grad
 def _verify(model, cache, token: int, guesses: list[int]) -> list[Step]:
     """One pass over ``token`` and the guesses: the matching guesses, then the model's own
     next token. Rejected guesses are cropped from the end of the cache."""

@@ -96,3 +96,20 @@ def test_default_generator_answers_with_a_citation():
     assert markers(final.text) and all(1 <= n <= len(final.citations) for n in markers(final.text))
     assert final.citations[0].doc_id.startswith("000_")
     assert final.timings.first_token_ms and final.timings.prompt_tokens > 0
+
+
+def test_a_stream_finished_in_another_thread_leaves_a_state_to_reuse(small):
+    # The server takes the first piece in the request's thread and drains the rest in a
+    # worker (qa.service). Grad mode is per thread: decoding there once built autograd
+    # graphs, and the next prompt could not copy the stored KV state.
+    import threading
+
+    msgs = render_prompt(load_template(), "Hà Lan đầu tư trực tiếp bao nhiêu?", [PASSAGE])
+    events = small.stream(msgs, 24)
+    first, rest = next(events), []
+    worker = threading.Thread(target=lambda: rest.extend(events))
+    worker.start()
+    worker.join()
+    again = list(small.stream(msgs, 24))
+    assert first + _text(rest) == _text(again)
+    assert again[-1].reused_tokens == again[-1].prompt_tokens - 1
