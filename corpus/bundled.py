@@ -23,6 +23,7 @@ def questions_path() -> Path:
 
 def heldout_path() -> Path:
     """A second question set for the bundled articles, written after every threshold was
-    fitted on the first and by someone who had not seen the system's answers: refusal and
-    answer figures on it are out of sample."""
+    fitted on the first, by someone who had seen neither the system's answers nor its
+    checks. Its first run was out of sample; two checks were since written from its misses
+    (see the README)."""
     return _DATA / "heldout.jsonl"

@@ -149,9 +149,8 @@ _OFFICES = (
     "tổng thống", "giám đốc", "tổng giám đốc", "trưởng ban", "chủ nhiệm", "đại sứ",
     "hiệu trưởng", "tổng thư ký", "chánh văn phòng", "viện trưởng", "cục trưởng",
 )  # fmt: skip
-_WINDOW = (
-    60  # characters before a name that its title can take ("Phó Chủ tịch UBND thành phố Hà Nội …")
-)
+# Characters before a name that its title can take ("Phó Chủ tịch UBND thành phố Hà Nội …").
+_WINDOW = 60
 
 
 def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:

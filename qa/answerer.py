@@ -165,7 +165,7 @@ class Answerer:
         English amounts followed by the passage's wording (qa.quantities); an answer that
         quotes a number no passage holds, or one counting something else (``invents``),
         asked again with its first token banned."""
-        text = recount(query, snap_numbers(text, passages), passages)
+        text = _as_written(query, text, passages)
         if language == ENGLISH:
             text = quote_amounts(text, passages)
         if text.strip() and not is_refusal(text) and invents(text, passages, query, language):
@@ -198,7 +198,7 @@ class Answerer:
             return None
         if invents(text, passages, query, language):
             return None
-        return recount(query, snap_numbers(text, passages), passages)
+        return _as_written(query, text, passages)
 
     def _refusal(self, question, query, language, passages, timings, **scores) -> Answer:
         text = self.template.refusal(language)
@@ -247,6 +247,12 @@ def standalone_questions(history: list[Turn]) -> list[str]:
         if turn.role == "user" and turn.content.strip():
             done.append(condense(" ".join(turn.content.split()), done))
     return done
+
+
+def _as_written(query: str, answer: str, passages: list[Hit]) -> str:
+    """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
+    passages' way."""
+    return recount(query, snap_numbers(answer, passages), passages)
 
 
 def invents(answer: str, passages: list[Hit], query: str, language: str) -> bool:

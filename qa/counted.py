@@ -65,19 +65,22 @@ def _followed(texts: list[str], words: list[str], folded: bool) -> list[tuple[st
 def recount(question: str, answer: str, passages: list[Hit]) -> str:
     """``answer`` with its one number replaced by the one the passages count the question's
     words with (see the module's docstring), else unchanged."""
-    words, folded = counted_words(question), not has_diacritics(question)
-    numbers = _NUMBER.findall(MARKER.sub(" ", answer))
+    words, folded, said = (
+        counted_words(question),
+        not has_diacritics(question),
+        MARKER.sub(" ", answer),
+    )
+    numbers = _NUMBER.findall(said)
     if len(words) < 2 or len(numbers) != 1:
         return answer
-    claimed = max((n for _, n in _followed([MARKER.sub(" ", answer)], words, folded)), default=0)
+    claimed = max((n for _, n in _followed([said], words, folded)), default=0)
     found = _followed([p.text for p in passages], words, folded)
-    digits = re.sub(r"\D", "", numbers[0])
-    mine = [n for tok, n in found if re.sub(r"\D", "", tok) == digits]
+    mine = [n for tok, n in found if _digits(tok) == _digits(numbers[0])]
     if not mine:  # an invented number: asked again or refused (qa.answerer), not replaced
         return answer
     own = max(mine)
     best = max((n for _, n in found), default=0)
-    winners = {re.sub(r"\D", "", tok): tok for tok, n in found if n == best}
+    winners = {_digits(tok): tok for tok, n in found if n == best}
     if claimed < 2 or claimed <= own or best < 2 or best <= own or len(winners) != 1:
         return answer
     (written,) = winners.values()
@@ -101,11 +104,15 @@ def misattached(answer: str, passages: list[Hit]) -> list[str]:
 
     def pairs(text: str) -> list[tuple[str, str, str]]:
         text = normalize_text(MARKER.sub(" ", text)).lower()
-        return [(re.sub(r"\D", "", m[1]), m[2], f"{m[1]} {m[2]}") for m in _COUNTS.finditer(text)]
+        return [(_digits(m[1]), m[2], f"{m[1]} {m[2]}") for m in _COUNTS.finditer(text)]
 
     written = {(d, w) for p in passages for d, w, _ in pairs(p.text)}
-    numbers = {re.sub(r"\D", "", n) for p in passages for n in _NUMBER.findall(p.text)}
+    numbers = {_digits(n) for p in passages for n in _NUMBER.findall(p.text)}
     return [said for d, w, said in pairs(answer) if d in numbers and (d, w) not in written]
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
 
 
 def _in_marker(text: str, index: int) -> bool:

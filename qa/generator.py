@@ -125,15 +125,21 @@ class TransformersGenerator:
         ids = _chat_ids(tok, messages)
         banned = _first_tokens(tok, avoid)
         with _RUN_LOCK:
-            store = _PROMPTS.setdefault(id(model), PromptCache(self.recent))
-            if self.reuse_prefix:
-                _pin_system(model, tok, messages, store)
-            reused, cache = store.take(ids[0].tolist()) if self.reuse_prefix else (0, None)
+            store = self._store(model, tok, messages)
+            reused, cache = store.take(ids[0].tolist()) if store else (0, None)
             cache = cache if cache is not None else _empty_cache()
             yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check,
                                  banned, reused)  # fmt: skip
-            if self.reuse_prefix and self.recent:  # once whole: a cut stream keeps nothing
+            if store and self.recent:  # once whole: a cut stream keeps nothing
                 store.put(ids[0].tolist(), cache)
+
+    def _store(self, model, tok, messages: list[Turn]) -> PromptCache | None:
+        """The model's kept KV states, with the system message's read in; None without reuse."""
+        if not self.reuse_prefix:
+            return None
+        store = _PROMPTS.setdefault(id(model), PromptCache(self.recent))
+        _pin_system(model, tok, messages, store)
+        return store
 
 
 def _env_spec() -> str | None:
