@@ -8,6 +8,12 @@ of the question's words and ending in ``là`` is cut:
 ...                  "Đại sứ Hà Lan tại Việt Nam là Kees van Baar [1].")
 'Kees van Baar [1].'
 
+The same holds for a lead that restates the question up to the word before its question
+word: the answer fills that slot ("… có xu hướng như thế nào?" → "… có xu hướng tăng trở
+lại" keeps "Tăng trở lại"; "Tại sao X?" → "X vì Y" keeps "Vì Y"). That lead must be
+``MIN_SLOT_LEAD`` syllables or more, since a short one is often the head of the answer's
+own noun phrase ("Dòng lục lạp nào …?" → "Dòng lục lạp xanh lục").
+
 Only the lead: a tail of question words ("… có ở thực vật đất liền") looks the same as
 the end of a right answer ("dòng lục lạp xanh lục" when "lục" was asked about), and cutting
 it lost more than it gained on both test sets. An answer with no word of its own is left
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from corpus.normalize import has_diacritics
+from corpus.normalize import fold_text, has_diacritics
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER
@@ -26,23 +32,56 @@ from qa.gazetteer import with_vietnamese_names
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
+MIN_SLOT_LEAD = 4  # syllables, for a lead that ends where the question word stood
+# Question words, longest first where one holds another. Folded, "may" (máy), "dau" (đầu)
+# and "sao" alone are other words, so only their longer phrases count.
+# "thứ mấy" is asked whole: its answer is "thứ ba", not "ba".
+_ASKING = ("như thế nào", "thế nào", "bao nhiêu", "bao giờ", "bao lâu", "khi nào", "tại sao",
+           "vì sao", "làm gì", "ở đâu", "thứ mấy", "nào", "gì", "ai", "đâu", "mấy")  # fmt: skip
+_ASKING_FOLDED = tuple(fold_text(w) for w in _ASKING if fold_text(w) not in {"may", "dau"})
 
 
-def _trim_lead(asked: set[str], body: str, folded: bool) -> str:
+def slot_word(question: str, folded: bool) -> str | None:
+    """The syllable right before the question word: where a restated answer's lead ends.
+    A question that opens with its question word ends its lead with its own last word.
+
+    >>> slot_word("Đầu tư đang có xu hướng như thế nào?", False)
+    'hướng'
+    >>> slot_word("Tại sao Harvard kết thúc chương trình?", False)
+    'trình'
+    """
+    q = syllables(question, folded)
+    asking = [w.split() for w in (_ASKING_FOLDED if folded else _ASKING)]
+    for i in range(len(q)):
+        for w in asking:
+            if q[i : i + len(w)] == w:
+                at_end = i + len(w) == len(q)
+                return q[i - 1] if i > 0 else (None if at_end else q[-1])
+    return None
+
+
+def _trim_lead(asked: set[str], body: str, folded: bool, slot: str | None = None) -> str:
     words = list(_WORD.finditer(body))
     keys = [" ".join(syllables(m.group(0), folded)) for m in words]
     copula = "la" if folded else "là"  # accented, "la" is another word ("La Hay")
+    cut = None
     for i, k in enumerate(keys[:-1]):
         if i >= MIN_LEAD and k == copula:
-            kept = body[words[i + 1].start() :]
-            return kept[:1].upper() + kept[1:]
+            cut = i + 1
+            break
         if k not in asked:
-            return body
-    return body
+            break
+        if k == slot and i + 1 >= MIN_SLOT_LEAD and any(w not in asked for w in keys[i + 1 :]):
+            cut = i + 1
+    if cut is None:
+        return body
+    kept = body[words[cut].start() :]
+    return kept[:1].upper() + kept[1:]
 
 
 def trim_restatement(question: str, answer: str) -> str:
-    """``answer`` with each sentence's restated lead (question words, then ``là``) cut.
+    """``answer`` with each sentence's restated lead (question words, then ``là`` or the
+    word before the question word) cut.
 
     >>> trim_restatement("Ai là Bí thư?", "Bí thư là ông A [1]. Bí thư là ông B [2].")
     'Ông A [1]. Ông B [2].'
@@ -51,12 +90,13 @@ def trim_restatement(question: str, answer: str) -> str:
     """
     folded = not has_diacritics(question)
     asked = set(syllables(question, folded))  # the search index's own word keys
+    slot = slot_word(question, folded)
     parts = []
     for s, e in sentence_spans(answer) or [(0, len(answer))]:
         sentence = answer[s:e]
         first = MARKER.search(sentence)
         cut = first.start() if first else len(sentence)
-        parts.append(_trim_lead(asked, sentence[:cut], folded) + sentence[cut:])
+        parts.append(_trim_lead(asked, sentence[:cut], folded, slot) + sentence[cut:])
     return " ".join(p.strip() for p in parts if p.strip())
 
 

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.citations import markers
-from qa.concise import trim_restatement
+from qa.concise import slot_word, trim_restatement
 
 Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư Thành ủy?"
 
@@ -22,6 +22,15 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Lai Chi Hong"),
         # tone-mark spelling of the question does not matter
         ("Bí thư Thành uỷ là ai?", "Bí thư Thành ủy là ông A [1].", "Ông A [1]."),
+        # the lead ends where the question word stood: the rest fills that slot
+        ("Đầu tư sang Lào đang có xu hướng như thế nào?",
+         "Đầu tư sang Lào đang có xu hướng tăng trở lại [1].", "Tăng trở lại [1]."),
+        ("Hai bên tận dụng di sản văn hoá để làm gì?",
+         "Hai bên tận dụng di sản văn hóa để thu hút du khách [1].", "Thu hút du khách [1]."),
+        ("Tại sao Harvard bỏ nhập học sớm?", "Harvard bỏ nhập học sớm vì bất lợi [1].",
+         "Vì bất lợi [1]."),
+        ("Sieu do thi nay dung thu may ve dan so?", "Sieu do thi nay dung thu hai ve dan so [1]",
+         "Thu hai ve dan so [1]"),
     ],
 )  # fmt: skip
 def test_a_restated_lead_is_cut(question, answer, trimmed):
@@ -40,6 +49,39 @@ def test_a_restated_lead_is_cut(question, answer, trimmed):
 )
 def test_answers_that_do_not_restate_are_kept(answer):
     assert trim_restatement(Q.replace("Ai là ", ""), answer) == answer
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        # three syllables before the slot: the head of the answer's own noun phrase
+        ("Dòng lục lạp nào có ở thực vật đất liền?", "Dòng lục lạp xanh lục [1]."),
+        # the lead stops at a word of the answer's own, before reaching the slot
+        ("Sự tiến hóa của phần nào của hệ miễn dịch xảy ra ở cá?",
+         "Sự tiến hóa của hệ miễn dịch thích ứng xảy ra ở cá [1]."),
+        # nothing of its own after the slot
+        ("Hà Nội muốn giữ vững danh hiệu gì?", "Hà Nội muốn giữ vững danh hiệu [1]."),
+    ],
+)  # fmt: skip
+def test_a_lead_that_is_the_answers_own_is_kept(question, answer):
+    assert trim_restatement(question, answer) == answer
+
+
+@pytest.mark.parametrize(
+    "question, folded, slot",
+    [
+        ("Hà Nội muốn giữ vững danh hiệu gì?", False, "hiệu"),
+        ("Ai là Bí thư Thành ủy?", False, "ủy"),  # opens with it: its own last word
+        ("Đứng thứ mấy về dân số?", False, "đứng"),
+        ("Dau tu o dau?", True, "tu"),
+        ("Dau tu vao dau?", True, None),  # folded, "dau" alone is also "đầu"
+        ("Máy bay cất cánh ở đâu?", False, "cánh"),
+        ("Hà Nội ký bao nhiêu thỏa thuận?", False, "ký"),
+        ("Hà Nội ký thỏa thuận.", False, None),
+    ],
+)
+def test_slot_word_is_the_word_before_the_question_word(question, folded, slot):
+    assert slot_word(question, folded) == slot
 
 
 def test_each_sentence_is_trimmed_and_markers_stay():
