@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.anchors import deputy_title, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
-from qa.citations import cite, snap_numbers, unsupported_numbers
+from qa.citations import cite, local_dates, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
@@ -165,7 +165,7 @@ class Answerer:
         English amounts followed by the passage's wording (qa.quantities); an answer that
         quotes a number no passage holds, or one counting something else (``invents``),
         asked again with its first token banned."""
-        text = _as_written(query, text, passages)
+        text = _as_written(query, text, passages, language)
         if language == ENGLISH:
             text = quote_amounts(text, passages)
         if text.strip() and not is_refusal(text) and invents(text, passages, query, language):
@@ -198,7 +198,7 @@ class Answerer:
             return None
         if invents(text, passages, query, language):
             return None
-        return _as_written(query, text, passages)
+        return _as_written(query, text, passages, language)
 
     def _refusal(self, question, query, language, passages, timings, **scores) -> Answer:
         text = self.template.refusal(language)
@@ -249,9 +249,11 @@ def standalone_questions(history: list[Turn]) -> list[str]:
     return done
 
 
-def _as_written(query: str, answer: str, passages: list[Hit]) -> str:
+def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
     """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
-    passages' way."""
+    passages' way; in Vietnamese, an article's date too (qa.citations.local_dates)."""
+    if language != ENGLISH:
+        answer = local_dates(answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
 
 

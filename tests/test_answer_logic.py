@@ -288,6 +288,18 @@ def test_an_answer_with_an_invented_number_is_refused(index):
 
 
 @pytest.mark.parametrize(
+    "reply, text",
+    [
+        ("2025-12-02 [1].", "2/12/2025 [1]."),  # the article's date as its heading shows it
+        ("2025-12-03 [1].", REFUSAL),  # a date no passage is shown with: invented
+    ],
+)
+def test_a_date_copied_from_a_passage_heading_is_written_the_vietnamese_way(index, reply, text):
+    ans = answerer(index, reply).ask("Lễ trao Huân chương Phát triển cho Hà Nội diễn ra ngày nào?")
+    assert ans.text == text and ans.refused == (text == REFUSAL)
+
+
+@pytest.mark.parametrize(
     "question, text, refused",
     [
         ("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "Hà Lan đầu tư vào Hà Nội [1].", True),
