@@ -14,7 +14,7 @@ from pathlib import Path
 
 from qa.anchors import deputy_title, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
-from qa.citations import cite, local_dates, snap_numbers, unsupported_numbers
+from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
@@ -251,9 +251,7 @@ def standalone_questions(history: list[Turn]) -> list[str]:
 
 def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
     """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
-    passages' way; in Vietnamese, an article's date too (qa.citations.local_dates)."""
-    if language != ENGLISH:
-        answer = local_dates(answer, passages)
+    passages' way."""
     return recount(query, snap_numbers(answer, passages), passages)
 
 

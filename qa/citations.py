@@ -85,56 +85,20 @@ def snap_numbers(text: str, passages: list[Hit]) -> str:
     return _NUMBER.sub(fix, text)
 
 
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-
-
-def local_dates(text: str, passages: list[Hit]) -> str:
-    """A passage heading's date copied into a Vietnamese answer, written the Vietnamese way.
-
-    The prompt shows each article's date as ``2025-12-02``; asked when something happened,
-    the model may copy it, where the articles write ``2/12/2025``. Other dates are left as
-    they are (for the invented-number check to judge).
-
-    >>> ps = [Hit("a", "a#0", "Hội đàm.", 1.0, "T", "2025-12-02", 0, 8)]
-    >>> local_dates("2025-12-02 [1]", ps), local_dates("2024-12-02", ps)
-    ('2/12/2025 [1]', '2024-12-02')
-    """
-    shown = {p.date for p in passages if p.date}
-
-    def fix(m: re.Match) -> str:
-        return f"{int(m[3])}/{int(m[2])}/{m[1]}" if m[0] in shown else m[0]
-
-    return _ISO_DATE.sub(fix, text)
-
-
-_ANY_DATE = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\b")
-
-
-def _without_shown_dates(text: str, passages: list[Hit]) -> str:
-    """``text`` less the dates that passages are shown with (``2025-12-02``, ``2/12/2025``):
-    copied from a heading, not invented. Their parts alone (``12``) count for nothing."""
-    shown = {p.date for p in passages if p.date}
-    forms = shown | {local_dates(d, passages) for d in shown}
-    forms |= {f"{d[8:10]}/{d[5:7]}/{d[:4]}" for d in shown}
-    return _ANY_DATE.sub(lambda m: " " if m[0] in forms else m[0], text)
-
-
 def unsupported_numbers(answer: str, passages: list[Hit], question: str = "") -> list[str]:
     """Numbers in ``answer`` that no passage (nor the question) contains: invented ones.
 
     Compared by digits, so ``1.165`` matches a passage's ``1,165``, and English amounts by
     value (``641,700 billion`` is the passage's ``641,7 nghìn tỷ``); marker numbers are
-    ignored. A passage's date, shown in its heading, is known as a whole date only.
+    ignored.
 
-    >>> ps = [Hit("a", "a#0", "tăng 8,5% năm 2025", 1.0, "T", "2025-12-02", 0, 18)]
+    >>> ps = [Hit("a", "a#0", "tăng 8,5% năm 2025", 1.0, "T", None, 0, 18)]
     >>> unsupported_numbers("8.5% [1], 7.800 đồng", ps)
     ['7.800']
-    >>> unsupported_numbers("2/12/2025, 12 lần", ps)
-    ['12']
     """
     known = {re.sub(r"\D", "", m.group(0)) for p in [*passages] for m in _NUMBER.finditer(p.text)}
     known |= {re.sub(r"\D", "", m.group(0)) for m in _NUMBER.finditer(question)}
-    bare = _without_shown_dates(MARKER.sub(" ", answer), passages)
+    bare = MARKER.sub(" ", answer)
     translated = set(translated_amounts(bare, passages))  # "641,700 billion" = "641,7 nghìn tỷ"
     return [
         m.group(0)

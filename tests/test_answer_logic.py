@@ -287,16 +287,13 @@ def test_an_answer_with_an_invented_number_is_refused(index):
     assert ans.refused and ans.text == REFUSAL
 
 
-@pytest.mark.parametrize(
-    "reply, text",
-    [
-        ("2025-12-02 [1].", "2/12/2025 [1]."),  # the article's date as its heading shows it
-        ("2025-12-03 [1].", REFUSAL),  # a date no passage is shown with: invented
-    ],
-)
-def test_a_date_copied_from_a_passage_heading_is_written_the_vietnamese_way(index, reply, text):
+@pytest.mark.parametrize("reply", ["2025-12-02 [1].", "2/12/2025 [1]."])
+def test_an_article_s_date_copied_from_its_heading_is_refused(index, reply):
+    # The heading's date is when the article came out. Asked when something happened, the
+    # model falls back on it: on the held-out set it answered 3 unanswerable questions so
+    # when the date was accepted, and 1 bundled question rightly. It stays unknown.
     ans = answerer(index, reply).ask("Lễ trao Huân chương Phát triển cho Hà Nội diễn ra ngày nào?")
-    assert ans.text == text and ans.refused == (text == REFUSAL)
+    assert ans.refused and ans.text == REFUSAL
 
 
 @pytest.mark.parametrize(
