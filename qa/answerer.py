@@ -27,6 +27,7 @@ from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
 from qa.quantities import quote_amounts
+from qa.rates import per_year
 from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity
 from qa.retriever import QueryError, Retriever, clean_query
 from qa.shorten import shorten
@@ -251,7 +252,9 @@ def standalone_questions(history: list[Turn]) -> list[str]:
 
 def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
     """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
-    passages' way."""
+    passages' way; in Vietnamese, a yearly figure where one is asked (qa.rates.per_year)."""
+    if language != ENGLISH:
+        answer = per_year(query, answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
 
 

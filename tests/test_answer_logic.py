@@ -432,6 +432,14 @@ def test_a_second_invented_number_is_refused(index):
     assert ans.refused and len(a.generator.prompts) == 2
 
 
+def test_a_yearly_figure_asked_replaces_the_total_before_the_checks(index):
+    a = answerer(index, "unused")
+    text = "Thương mại đạt gần 8 tỷ USD (khoảng 1,8 tỷ USD/năm)."
+    passages = [Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))]
+    question = "Mỗi năm thương mại đạt bao nhiêu?"
+    assert a._repair(question, "vi", passages, "gần 8 tỷ USD [1].") == "1,8 tỷ USD/năm [1]."
+
+
 def test_a_number_missing_its_comma_is_written_the_passage_s_way_before_the_checks(index):
     # "16" for the passage's "1,6": the anchor check looked for "16 lần" in the passages,
     # found it nowhere, and refused a right answer. The checks now see the passage's form.
