@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,11 @@ bench-answer:  # first token, whole answer, tokens/s, peak RSS on the bundled co
 eval-answers:  # answers + refusals + citations on the bundled question set
 	$(VENV)/bin/hoidap eval --out eval-out/answers.jsonl
 
-eval-heldout:  # the same on the held-out set (no threshold was fitted on it)
+eval-heldout:  # the same on the held-out set (two checks were since written from its misses)
 	$(VENV)/bin/hoidap eval corpus/data/heldout.jsonl --out eval-out/heldout.jsonl
+
+eval-fresh:  # the same on the third set, which nothing was fitted on
+	$(VENV)/bin/hoidap eval corpus/data/heldout2.jsonl --out eval-out/fresh.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl

@@ -2,7 +2,7 @@
 
 import pytest
 
-from corpus.bundled import heldout_path, questions_path, seeds_dir
+from corpus.bundled import fresh_path, heldout_path, questions_path, seeds_dir
 from corpus.normalize import normalize_text
 from qa.questions import load_questions
 
@@ -11,7 +11,9 @@ ARTICLES = {
 }
 
 
-@pytest.mark.parametrize("path", [questions_path(), heldout_path()], ids=["main", "heldout"])
+@pytest.mark.parametrize(
+    "path", [questions_path(), heldout_path(), fresh_path()], ids=["main", "heldout", "fresh"]
+)
 def test_every_answerable_question_quotes_a_source_article(path):
     questions = load_questions(path)
     assert any(not q.answerable for q in questions) and any(q.answerable for q in questions)
@@ -26,7 +28,10 @@ def test_every_answerable_question_quotes_a_source_article(path):
             assert not q.answers and not q.sources, q.id
 
 
-def test_the_heldout_set_asks_new_questions():
-    main = {normalize_text(q.question).lower() for q in load_questions(questions_path())}
-    heldout = load_questions(heldout_path())
-    assert len(heldout) >= 40 and not main & {normalize_text(q.question).lower() for q in heldout}
+@pytest.mark.parametrize("path", [heldout_path(), fresh_path()], ids=["heldout", "fresh"])
+def test_each_later_set_asks_new_questions(path):
+    earlier = [questions_path(), heldout_path(), fresh_path()]
+    earlier = earlier[: earlier.index(path)]
+    asked = {normalize_text(q.question).lower() for p in earlier for q in load_questions(p)}
+    later = load_questions(path)
+    assert len(later) >= 40 and not asked & {normalize_text(q.question).lower() for q in later}
