@@ -28,7 +28,7 @@ from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
 from qa.quantities import quote_amounts
 from qa.rates import per_year
-from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity
+from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity, missing_unit
 from qa.retriever import QueryError, Retriever, clean_query
 from qa.shorten import shorten
 
@@ -142,6 +142,7 @@ class Answerer:
             or wordless(text)
             or invents(text, passages, query, language)
             or missing_quantity(query, text)
+            or missing_unit(query, text)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):

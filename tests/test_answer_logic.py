@@ -24,7 +24,7 @@ from qa.context import (
 from qa.hit import Hit
 from qa.library import open_index
 from qa.prompt import defang, load_template, render_prompt
-from qa.refusal import RefusalPolicy, is_refusal
+from qa.refusal import RefusalPolicy, is_refusal, missing_unit
 from qa.retriever import QueryError, Retriever
 
 REFUSAL = load_template().refusal_vi
@@ -310,6 +310,36 @@ def test_an_article_s_date_copied_from_its_heading_is_refused(index, reply):
 def test_a_how_many_question_answered_without_a_quantity_is_refused(index, question, text, refused):
     ans = answerer(index, text).ask(question)
     assert ans.refused is refused, ans.text
+
+
+@pytest.mark.parametrize(
+    "question, text, refused",
+    [
+        ("Hà Lan đã đầu tư bao nhiêu USD vào Hà Nội?", "Trên 1,3 tỷ USD [1].", False),
+        ("Hà Lan đã đầu tư bao nhiêu USD vào Hà Nội?", "Hơn một tỷ [1].", True),
+        ("Hà Lan đã đầu tư vào Hà Nội bao nhiêu phần trăm?", "Trên 1,3 tỷ USD [1].", True),
+        ("Ha Lan da dau tu vao Ha Noi bao nhieu %?", "Trên 1,3 tỷ USD [1].", True),
+    ],
+)  # fmt: skip
+def test_a_figure_asked_in_a_unit_and_answered_in_none_is_refused(index, question, text, refused):
+    ans = answerer(index, text).ask(question)
+    assert ans.refused is refused, ans.text
+
+
+@pytest.mark.parametrize(
+    "question, answer, missing",
+    [
+        ("What percentage of voters did not vote?", "32,9% [1]", False),
+        ("What percentage of voters did not vote?", "a third of them [1]", False),
+        ("What percentage of voters did not vote?", "1,2 million [1]", True),
+        ("How many dollars did it cost?", "$5 million", False),
+        ("How many dollars did it cost?", "5 million yuan", True),
+        ("GRDP tính theo USD là bao nhiêu?", "khoảng 7.000 USD [1]", False),
+        ("Ngoài 791 triệu USD, Hà Nội nhập khẩu bao nhiêu?", "374 triệu [1]", False),
+    ],
+)  # fmt: skip
+def test_missing_unit_reads_the_unit_asked_not_every_unit_named(question, answer, missing):
+    assert missing_unit(question, answer) is missing
 
 
 # --- grounding ------------------------------------------------------------------------
