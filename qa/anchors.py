@@ -153,14 +153,29 @@ _OFFICES = (
 _WINDOW = 60
 
 
+def _deputy_mentions(name: str, office: str, passages: list[Hit]) -> list[bool]:
+    """For each mention of ``name`` whose few words before hold ``office``: whether its last
+    mention there is the deputy's ("phó …"). The words between ("Phó Chủ tịch UBND thành phố
+    Hà Nội Nguyễn Xuân Lưu") do not hide it."""
+    found = []
+    for hit in passages:
+        text = normalize_text(hit.text).lower()
+        for at in (m.start() for m in re.finditer(re.escape(name), text)):
+            lo = max(0, at - _WINDOW)
+            last = list(re.finditer(rf"\b{office}\b", text[lo:at]))
+            if last:  # "phó" may fall just outside the window
+                start = lo + last[-1].start()
+                found.append(bool(re.search(r"\bphó\s+$", text[max(0, start - 6) : start])))
+    return found
+
+
 def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     """The deputy's title ("phó thị trưởng") the passages give the person answered, when
     the question asks for the holder of the office itself ("Thị trưởng … là ai?").
 
-    The title is the asked office's last mention in the few words before the name, so the
-    words between ("Phó Chủ tịch UBND thành phố Hà Nội Nguyễn Xuân Lưu") do not hide it.
-    None when the question asks for the deputy, or some passage gives the person the
-    office itself.
+    The title is the asked office's last mention in the few words before the name. None
+    when the question asks for the deputy, or some passage gives the person the office
+    itself.
 
     >>> from qa.hit import Hit
     >>> h = Hit("d", "d#0", "Phó Thị trưởng Lại Chí Hồng cho biết.", 1.0, "T", None, 0, 37)
@@ -172,18 +187,36 @@ def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     name = bare(answer).lower()
     asked = normalize_text(question).lower()
     offices = [o for o in _OFFICES if re.search(rf"(?<!phó )\b{o}\b", asked)]
-    if not name or not offices:
+    if not name:
         return None
     deputy = None
-    for hit in passages:
-        text = normalize_text(hit.text).lower()
-        for at in (m.start() for m in re.finditer(re.escape(name), text)):
-            before = text[max(0, at - _WINDOW) : at]
-            for office in offices:
-                last = list(re.finditer(rf"\b(phó\s+)?{office}\b", before))
-                if not last:
-                    continue
-                if not last[-1].group(1):
-                    return None  # the office itself, given to the person answered
-                deputy = f"phó {office}"
+    for office in offices:
+        mentions = _deputy_mentions(name, office, passages)
+        if not all(mentions):
+            return None  # the office itself, given to the person answered
+        deputy = f"phó {office}" if mentions else deputy
     return deputy
+
+
+def head_title(question: str, answer: str, passages: list[Hit]) -> str | None:
+    """The office itself ("bí thư"), when the question asks for a deputy ("Phó Bí thư …
+    là ai?") and the passages give the person answered only the office, never the deputy's
+    title: the mirror of ``deputy_title``.
+
+    >>> from qa.hit import Hit
+    >>> h = Hit("d", "d#0", "Bí thư Thành ủy Anouphap Tounalom phát biểu.", 1.0, "T", None, 0, 44)
+    >>> head_title("Ai là Phó Bí thư Thành ủy Viêng Chăn?", "Anouphap Tounalom [1]", [h])
+    'bí thư, not phó bí thư'
+    >>> head_title("Ai là Bí thư Thành ủy Viêng Chăn?", "Anouphap Tounalom [1]", [h]) is None
+    True
+    """
+    name = bare(answer).lower()
+    asked = normalize_text(question).lower()
+    offices = [o for o in _OFFICES if re.search(rf"\bphó {o}\b", asked)]
+    if not name:
+        return None
+    for office in offices:
+        mentions = _deputy_mentions(name, office, passages)
+        if mentions and not any(mentions):
+            return f"{office}, not phó {office}"
+    return None

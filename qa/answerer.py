@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.anchors import deputy_title, unanchored
+from qa.anchors import deputy_title, head_title, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
@@ -175,17 +175,18 @@ class Answerer:
         return text
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
-        """What the question names that the answer does not stand beside (qa.anchors), and
-        the kind of fact the answer states when not the kind asked (qa.kinds)."""
+        """What the question names that the answer does not stand beside, a deputy for the
+        office holder or the reverse (qa.anchors), and the kind of fact the answer states
+        when not the kind asked (qa.kinds)."""
         if not self.policy.anchors:
             return ()
         # A follow-up searched together with the question before it: only its own names.
         asked = question if query != question and query.endswith(question) else query
-        deputy = deputy_title(asked, text, passages)
+        titles = (deputy_title(asked, text, passages), head_title(asked, text, passages))
         kind = other_kind(asked, text, [p.text for p in passages])
         return (
             *unanchored(asked, text, passages, hits),
-            *([deputy] if deputy else []),
+            *(t for t in titles if t),
             *([kind] if kind else []),
         )
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from corpus.article import Article
 from embeddings.ingest import ingest
-from qa.anchors import deputy_title, names, unanchored
+from qa.anchors import deputy_title, head_title, names, unanchored
 from qa.answerer import Answerer
 from qa.hit import Hit
 from qa.library import open_index
@@ -23,6 +23,7 @@ NL = hit("nl", "Đến hết năm 2024, kim ngạch giữa Hà Nội và Hà Lan
 GZ = hit("gz", "Hà Nội và Quảng Châu ký biên bản hợp tác. Phó Thị trưởng Lại Chí Hồng phát biểu.")
 RAIL = hit("rail", "Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị.")
 BUDGET = hit("hn", "Năm 2025, tổng thu ngân sách của Hà Nội đạt khoảng 641,7 nghìn tỷ đồng.")
+HEAD = hit("vc", "Bí thư Thành ủy Viêng Chăn Anouphap Tounalom phát biểu tại hội đàm.")
 ROAD = hit("road", "Trục đại lộ sông Hồng có tổng mức đầu tư dự kiến 855 nghìn tỷ đồng.")
 
 
@@ -128,13 +129,33 @@ def test_a_deputy_title_is_found_across_the_words_between_it_and_the_name():
     assert deputy_title("Phó Chủ tịch UBND nào dự họp?", "Nguyễn Xuân Lưu", [far]) is None
 
 
+def test_the_office_holder_is_no_answer_for_the_deputy():
+    head = hit("h", "Bí thư Thành ủy Viêng Chăn Anouphap Tounalom phát biểu.")
+    q = "Ai là Phó Bí thư Thành ủy Viêng Chăn?"
+    assert head_title(q, "Anouphap Tounalom [1].", [head]) == "bí thư, not phó bí thư"
+    assert head_title("Ai là Bí thư Thành ủy Viêng Chăn?", "Anouphap Tounalom", [head]) is None
+    both = hit("b", "Phó Bí thư Thành ủy Anouphap Tounalom dự.")  # a deputy somewhere: kept
+    assert head_title(q, "Anouphap Tounalom [1].", [head, both]) is None
+    assert head_title(q, "Ông Khampheng [1].", [head]) is None  # no title given the person
+
+
+def test_a_deputy_s_phó_just_outside_the_window_still_counts():
+    # "phó" ends right where the 60 characters before the name begin
+    text = "gồm phó giám đốc mới thuê của Văn phòng Tàu không gian có người lái Joseph Shea."
+    p = hit("w", text)
+    q = "Ai được thuê làm phó giám đốc của Văn phòng Tàu không gian có người lái?"
+    assert head_title(q, "Joseph Shea", [p]) is None
+    assert deputy_title(q.replace("phó ", ""), "Joseph Shea", [p]) == "phó giám đốc"
+
+
 # --- wired into the answerer ---------------------------------------------------------
 
 
 @pytest.fixture
 def retriever(tmp_path):
     encoder = FakeEncoder()
-    docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in (NL, GZ, BUDGET)]
+    shown = (NL, GZ, BUDGET, HEAD)
+    docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in shown]
     ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
     return Retriever.load(tmp_path / "a", encoder)
 
@@ -151,6 +172,12 @@ OPEN = dict(min_support=0, min_dense=0, min_grounding=0)
             ("Quảng Châu",),
         ),
         ("Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1].", ("phó thị trưởng",)),
+        (
+            "Ai là Phó Bí thư Thành ủy Viêng Chăn?",
+            "Anouphap Tounalom [1].",
+            ("bí thư, not phó bí thư",),
+        ),
+        ("Ai là Bí thư Thành ủy Viêng Chăn?", "Anouphap Tounalom [1].", ()),
         ("Kim ngạch giữa Hà Nội và Hà Lan đạt bao nhiêu?", "1,165 tỷ USD [1].", ()),
         (
             "Năm 2025 Hà Nội thu hút bao nhiêu vốn FDI?",
