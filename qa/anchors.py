@@ -169,6 +169,23 @@ def _deputy_mentions(name: str, office: str, passages: list[Hit]) -> list[bool]:
     return found
 
 
+def _asked_offices(
+    question: str, answer: str, passages: list[Hit], deputy: bool
+) -> list[tuple[str, list[bool]]]:
+    """Each office the question asks the holder of (its deputy, when ``deputy``), with
+    ``_deputy_mentions`` of the person answered."""
+    name = bare(answer).lower()
+    asked = normalize_text(question).lower()
+    before = r"\bphó " if deputy else r"(?<!phó )\b"
+    if not name:
+        return []
+    return [
+        (office, _deputy_mentions(name, office, passages))
+        for office in _OFFICES
+        if re.search(rf"{before}{office}\b", asked)
+    ]
+
+
 def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     """The deputy's title ("phó thị trưởng") the passages give the person answered, when
     the question asks for the holder of the office itself ("Thị trưởng … là ai?").
@@ -184,14 +201,8 @@ def deputy_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     >>> deputy_title("Phó Thị trưởng Quảng Châu là ai?", "Lại Chí Hồng [1]", [h]) is None
     True
     """
-    name = bare(answer).lower()
-    asked = normalize_text(question).lower()
-    offices = [o for o in _OFFICES if re.search(rf"(?<!phó )\b{o}\b", asked)]
-    if not name:
-        return None
     deputy = None
-    for office in offices:
-        mentions = _deputy_mentions(name, office, passages)
+    for office, mentions in _asked_offices(question, answer, passages, deputy=False):
         if not all(mentions):
             return None  # the office itself, given to the person answered
         deputy = f"phó {office}" if mentions else deputy
@@ -210,13 +221,7 @@ def head_title(question: str, answer: str, passages: list[Hit]) -> str | None:
     >>> head_title("Ai là Bí thư Thành ủy Viêng Chăn?", "Anouphap Tounalom [1]", [h]) is None
     True
     """
-    name = bare(answer).lower()
-    asked = normalize_text(question).lower()
-    offices = [o for o in _OFFICES if re.search(rf"\bphó {o}\b", asked)]
-    if not name:
-        return None
-    for office in offices:
-        mentions = _deputy_mentions(name, office, passages)
+    for office, mentions in _asked_offices(question, answer, passages, deputy=True):
         if mentions and not any(mentions):
             return f"{office}, not phó {office}"
     return None

@@ -25,6 +25,18 @@ def bare(answer: str) -> str:
     return MARKER.sub("", answer).strip().rstrip(".").strip()
 
 
+def rewrap(words: str, answer: str) -> str:
+    """``words`` in place of ``answer``'s own, its citation markers and final period kept:
+    the inverse of ``bare``.
+
+    >>> rewrap("1,8 tỷ USD/năm", "gần 8 tỷ USD [1].")
+    '1,8 tỷ USD/năm [1].'
+    """
+    cited = "".join(m.group(0) for m in MARKER.finditer(answer))
+    end = "." if answer.rstrip().endswith(".") else ""
+    return f"{words}{cited}{end}"
+
+
 def wordless(answer: str) -> bool:
     """True when ``answer`` has no letter or digit besides its markers: nothing to show.
 

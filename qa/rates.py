@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from corpus.normalize import fold_text, normalize_text
-from qa.answer import MARKER
+from qa.answer import MARKER, rewrap
 from qa.hit import Hit
 
 # Folded, so a question typed without diacritics asks the same.
@@ -65,7 +65,5 @@ def per_year(question: str, answer: str, passages: list[Hit]) -> str:
     ((number, unit),) = yearly
     if number == figures[0][0]:  # already the yearly figure, written without "/năm"
         return answer
-    cited = "".join(f" {m.group(0).strip()}" for m in MARKER.finditer(answer))
-    end = "." if answer.rstrip().endswith(".") else ""
     space = "" if unit == "%" else " "
-    return f"{number}{space}{unit}/năm{cited}{end}"
+    return rewrap(f"{number}{space}{unit}/năm", answer)

@@ -25,7 +25,7 @@ from functools import cache
 
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
-from qa.answer import MARKER, Turn, bare
+from qa.answer import Turn, bare, rewrap
 from qa.prompt import defang, read_prompt
 
 # Fitted on the bundled set and 60 XQuAD-vi questions: shorter answers rarely restate, and
@@ -109,6 +109,4 @@ def shorten(generator, question: str, answer: str) -> str:
     copy = accept(question, body, _ask(generator, question, body))
     if copy is None:
         return answer
-    cited = "".join(m.group(0) for m in MARKER.finditer(answer))
-    end = "." if answer.rstrip().endswith(".") else ""
-    return f"{copy}{cited}{end}"
+    return rewrap(copy, answer)
