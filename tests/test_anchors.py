@@ -89,6 +89,21 @@ def test_a_place_is_met_under_another_outlet_s_spelling():
     assert unanchored(q, "8 thỏa thuận cấp sở, ngành", [lao, gz], [lao, gz]) == ["Quảng Châu"]
 
 
+def test_a_place_sharing_one_syllable_with_the_place_asked_is_another_place():
+    # "Quảng Trị" in the passage holding the answer once met "Quảng Châu" (half its words)
+    lao = hit("lao", "Dự hội đàm có Phó Chủ tịch Nguyễn Xuân Lưu và Bí thư Tỉnh ủy Quảng Trị.")
+    q = "Phó Chủ tịch nào làm việc với đoàn Quảng Châu?"
+    assert unanchored(q, "Nguyễn Xuân Lưu [1]", [lao, GZ], [lao, GZ]) == ["Quảng Châu"]
+    gz = hit("gz2", "Đoàn Quảng Châu làm việc với Phó Chủ tịch Dương Đức Tuấn.")
+    assert unanchored(q, "Dương Đức Tuấn [1]", [lao, gz], [lao, gz]) == []
+
+
+def test_part_of_a_name_met_together_still_counts():
+    tuan = hit("t", "Phó Chủ tịch UBND thành phố Hà Nội Dương Đức Tuấn giao các đơn vị phối hợp.")
+    q = "Ông Dương Đức Tuấn giao các đơn vị làm gì?"  # a title, not part of the name
+    assert unanchored(q, "phối hợp [1]", [tuan, GZ], [tuan, GZ]) == []
+
+
 def test_choice_questions_and_unlocated_answers_are_not_judged():
     q = "Hà Lan hay Quảng Châu có kim ngạch 1,165 tỷ USD?"
     assert unanchored(q, "Hà Lan [1]", [NL, GZ], [NL, GZ]) == []
