@@ -185,7 +185,7 @@ def _forms(name: tuple[str, ...], first: str = "") -> list[tuple[str, ...]]:
 
 
 # Offices a question asks the holder of; each has deputies ("phó").
-_OFFICES = (
+OFFICES = (
     "chủ tịch", "thị trưởng", "đô trưởng", "bí thư", "bộ trưởng", "thứ trưởng", "thủ tướng",
     "tổng thống", "giám đốc", "tổng giám đốc", "trưởng ban", "chủ nhiệm", "đại sứ",
     "hiệu trưởng", "tổng thư ký", "chánh văn phòng", "viện trưởng", "cục trưởng",
@@ -222,7 +222,7 @@ def _asked_offices(
         return []
     return [
         (office, _deputy_mentions(name, office, passages))
-        for office in _OFFICES
+        for office in OFFICES
         if re.search(rf"{before}{office}\b", asked)
     ]
 

@@ -23,6 +23,7 @@ from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
 from qa.hit import Filters, Hit
+from qa.holders import holder
 from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
@@ -152,6 +153,7 @@ class Answerer:
             text = self._ask_again(query, language, passages, text) or text
         if self.shorten:
             text = shorten(self.generator, query, text)
+        text = holder(query, text, passages)  # the person given every office asked
         apart = self._apart(question, query, text, passages, hits)
         focused = focus(query, text, passages) if language != ENGLISH else None
         if apart or self.policy.unfocused(focused, language):

@@ -127,6 +127,15 @@ def spellings(name: str) -> tuple[str, ...]:
     return _places().get(name, (name,))
 
 
+def is_place(name: str) -> bool:
+    """Whether the list names ``name`` as a place, in either language.
+
+    >>> is_place("Viêng Chăn"), is_place("Dương Đức Tuấn")
+    (True, False)
+    """
+    return name in _places()
+
+
 def with_vietnamese_names(query: str) -> str:
     """``query`` with the Vietnamese form in brackets after each English name it knows."""
     pattern, names = _table()

@@ -1,0 +1,130 @@
+"""The person given every office asked replaces a neighbour the model picked (qa.holders)."""
+
+import pytest
+from fakes import FakeEncoder, FakeGenerator
+
+from corpus.article import Article
+from embeddings.ingest import ingest
+from qa.answerer import Answerer
+from qa.hit import Hit
+from qa.holders import asked_offices, holder, mentions
+from qa.library import open_index
+from qa.refusal import RefusalPolicy
+from qa.retriever import Retriever
+
+
+def hit(doc: str, text: str) -> Hit:
+    return Hit(doc, f"{doc}#0", text, 1.0, "Tin", None, 0, len(text))
+
+
+LIST = hit(
+    "vc",
+    "Cùng tham dự cuộc Hội đàm có đồng chí Nguyễn Văn Phương, Bí thư Tỉnh ủy tỉnh Quảng Trị; "
+    "đồng chí Hà Minh Hải, Ủy viên Ban Thường vụ Thành ủy Hà Nội, Trưởng Ban Tổ chức Thành ủy "
+    "Hà Nội; đồng chí Nguyễn Xuân Lưu, Ủy viên Ban Thường vụ Thành ủy, Phó Chủ tịch Ủy ban "
+    "nhân dân thành phố Hà Nội.",
+)
+TALKS = hit(
+    "talks",
+    "Ngày 2/12/2025, ông Nguyễn Duy Ngọc, Ủy viên Bộ Chính trị, Bí thư Thành ủy Hà Nội, đã có "
+    "cuộc hội đàm với ông Anouphap Tounalom, Bí thư Trung ương Đảng, Bí thư Thành ủy, Chủ tịch "
+    "Hội đồng nhân dân Thủ đô Vientiane (Lào).",
+)
+GZ = hit(
+    "gz",
+    "Đánh giá cao ý kiến của phía Quảng Châu, Phó Chủ tịch UBND thành phố Hà Nội Dương Đức "
+    "Tuấn mong muốn quan hệ hợp tác giữa hai bên tiếp tục được mở rộng.",
+)
+NL = hit(
+    "nl",
+    "Cùng dự buổi làm việc có Phó Chủ tịch UBND thành phố Hà Nội Nguyễn Xuân Lưu và đại diện "
+    "một số sở, ban, ngành của thành phố.",
+)
+
+
+def test_mentions_find_people_with_the_titles_around_their_names():
+    found = {m.name: m.titles for m in mentions("Ai dự?", [LIST, GZ])}
+    assert set(found) == {"Nguyễn Văn Phương", "Hà Minh Hải", "Nguyễn Xuân Lưu", "Dương Đức Tuấn"}
+    assert "Phó Chủ tịch Ủy ban" in found["Nguyễn Xuân Lưu"]
+    assert "Trưởng Ban Tổ chức" not in found["Nguyễn Xuân Lưu"]  # the person before's
+    assert "Phó Chủ tịch UBND thành phố Hà Nội" in found["Dương Đức Tuấn"]  # place cut off
+
+
+def test_abbreviations_are_spelled_out_and_a_person_ends_the_office():
+    assert asked_offices("Bí thư Thành ủy Nguyễn Duy Ngọc tiếp Chủ tịch HĐND nào?") == [
+        ["bí", "thư", "thành", "ủy"],
+        ["chủ", "tịch", "hội", "đồng", "nhân", "dân"],
+    ]
+
+
+@pytest.mark.parametrize(
+    "question, answer, expected",
+    [
+        (  # the neighbour in the list holds only one of the two offices asked
+            "Uỷ viên Ban Thường vụ Thành uỷ nào giữ chức Phó Chủ tịch UBND thành phố?",
+            "Hà Minh Hải [1].",
+            "Nguyễn Xuân Lưu [1].",
+        ),
+        (  # the other side of the talks
+            "Hà Nội hội đàm với ai, Bí thư Thành ủy kiêm Chủ tịch HĐND Thủ đô của Lào?",
+            "Nguyễn Duy Ngọc [1].",
+            "Anouphap Tounalom [1].",
+        ),
+        (  # the same titles: the question's other name in the sentence decides
+            "Phó Chủ tịch UBND thành phố Hà Nội nào làm việc với đoàn Quảng Châu?",
+            "Nguyễn Xuân Lưu [2]",
+            "Dương Đức Tuấn [2]",
+        ),
+        (  # a right answer stays
+            "Ai là Trưởng Ban Tổ chức Thành ủy Hà Nội?",
+            "Hà Minh Hải [1].",
+            "Hà Minh Hải [1].",
+        ),
+        (  # nobody holds the office itself (only a deputy): left to the checks
+            "Chủ tịch UBND thành phố Hà Nội là ai?",
+            "Nguyễn Xuân Lưu [1].",
+            "Nguyễn Xuân Lưu [1].",
+        ),
+        (  # not a who-question
+            "Phó Chủ tịch UBND thành phố Hà Nội mong muốn điều gì?",
+            "Nguyễn Xuân Lưu [1].",
+            "Nguyễn Xuân Lưu [1].",
+        ),
+        (  # the person answered is named nowhere: nothing to compare
+            "Ai là Phó Chủ tịch UBND thành phố Hà Nội?",
+            "Nguyễn Văn A [1].",
+            "Nguyễn Văn A [1].",
+        ),
+        (  # English questions are left alone
+            "Who is the Vice Chairman of the Hanoi People's Committee?",
+            "Hà Minh Hải [1].",
+            "Hà Minh Hải [1].",
+        ),
+    ],
+)
+def test_holder(question, answer, expected):
+    assert holder(question, answer, [LIST, TALKS, GZ, NL]) == expected
+
+
+def test_two_people_with_every_office_asked_are_a_tie_left_alone():
+    text = (
+        "Ông Trần Văn Bình, Phó Chủ tịch UBND; ông Lê Văn Cường, Phó Chủ tịch UBND; "
+        "ông Ngô Văn Dũng, Chánh Văn phòng."
+    )
+    three = hit("b", text)
+    assert holder("Phó Chủ tịch UBND nào dự?", "Ngô Văn Dũng [1]", [three]) == "Ngô Văn Dũng [1]"
+    alone = hit("c", text.replace("ông Lê Văn Cường, Phó Chủ tịch UBND; ", ""))
+    assert holder("Phó Chủ tịch UBND nào dự?", "Ngô Văn Dũng [1]", [alone]) == "Trần Văn Bình [1]"
+
+
+def test_the_answerer_gives_the_holder_and_cites_its_passage(tmp_path):
+    encoder = FakeEncoder()
+    docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in (LIST, TALKS)]
+    ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
+    retriever = Retriever.load(tmp_path / "a", encoder)
+    policy = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0)
+    q = "Uỷ viên Ban Thường vụ Thành uỷ nào giữ chức Phó Chủ tịch UBND thành phố?"
+    ans = Answerer(retriever, FakeGenerator("Hà Minh Hải [1]."), policy=policy).ask(q)
+    assert not ans.refused
+    assert ans.text.startswith("Nguyễn Xuân Lưu")
+    assert [h.doc_id for h in ans.citations] == ["vc"]
