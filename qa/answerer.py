@@ -29,7 +29,14 @@ from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
 from qa.quantities import quote_amounts
 from qa.rates import per_year
-from qa.refusal import Evidence, RefusalPolicy, is_refusal, missing_quantity, missing_unit
+from qa.refusal import (
+    Evidence,
+    RefusalPolicy,
+    is_refusal,
+    measured_instead,
+    missing_quantity,
+    missing_unit,
+)
 from qa.retriever import QueryError, Retriever, clean_query
 from qa.shorten import shorten
 
@@ -144,6 +151,7 @@ class Answerer:
             or invents(text, passages, query, language)
             or missing_quantity(query, text)
             or missing_unit(query, text)
+            or measured_instead(query, text)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):

@@ -14,7 +14,9 @@ Two checks, both cheap:
    guess, and is replaced by the refusal too (``min_confidence``, fitted the same way).
 5. The answer's type: a how-many question answered without any quantity (no digit, number
    word or Roman numeral) did not find its number (``missing_quantity``); one asked in a
-   unit (a percentage, US dollars) answered in none did not either (``missing_unit``).
+   unit (a percentage, US dollars) answered in none did not either (``missing_unit``), nor
+   one counting things ("bao nhiêu tuyến") answered with a measure, "96,8 km"
+   (``measured_instead``).
 6. Where the answer came from: a sentence that matches the question much worse than the
    best one shown (``min_focus``, qa.grounding.focus) is a nearby fact, quoted.
 7. What the answer stands beside: a name or number of the question that a passage shown
@@ -205,3 +207,37 @@ def is_refusal(text: str) -> bool:
     (True, False)
     """
     return bool(_REFUSAL.match(fold_text(text).lower()))
+
+
+# Nouns a "bao nhiêu X" question counts things by (folded): an answer must count them,
+# not measure something ("bao nhiêu tuyến đường sắt" answered "96,8 km").
+_COUNT_NOUNS = frozenset(
+    "tuyen, du an, thoa thuan, nguoi, sinh vien, hoc sinh, doanh nghiep, quoc gia, nuoc, "
+    "thanh pho, tinh, chuong trinh, cong trinh, suat, luot, doan, hiep dinh, van ban, truong, "
+    "benh vien, cau, chuyen, linh vuc, dia phuong, hang, tap doan, cong ty, co so, nha may, "
+    "san bay, ga, tram".split(", ")
+)
+# Units a figure measures in, after any "nghìn", "triệu", "tỷ".
+_MEASURED = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:(?:nghìn|ngàn|triệu|tỷ)\s+)*"
+    r"(%|km2?|m2?|ha|kg|tấn|usd|đồng|nhân dân tệ|euro|yên|lít|mw)(?!\w)"
+)
+
+
+def measured_instead(question: str, answer: str) -> bool:
+    """True when a question counts things ("bao nhiêu tuyến …") and the answer gives only
+    a measure ("96,8 km", "1,3 tỷ USD"): another figure of the passage, not the count.
+
+    >>> measured_instead("Hà Nội phấn đấu hoàn thành bao nhiêu tuyến đường sắt?", "96,8 km [1]")
+    True
+    >>> measured_instead("Hà Nội phấn đấu hoàn thành bao nhiêu tuyến đường sắt?", "10 tuyến")
+    False
+    >>> measured_instead("Dài bao nhiêu km?", "96,8 km [1]")
+    False
+    """
+    m = re.search(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?", fold_text(question).lower())
+    said = normalize_text(MARKER.sub(" ", answer)).lower()
+    if not m or not _MEASURED.search(said):
+        return False
+    counted = {m[1], f"{m[1]} {m[2]}"} & _COUNT_NOUNS
+    return bool(counted) and not any(c in fold_text(said) for c in counted)

@@ -24,7 +24,7 @@ from qa.context import (
 from qa.hit import Hit
 from qa.library import open_index
 from qa.prompt import defang, load_template, render_prompt
-from qa.refusal import RefusalPolicy, is_refusal, missing_unit
+from qa.refusal import RefusalPolicy, is_refusal, measured_instead, missing_unit
 from qa.retriever import QueryError, Retriever
 
 REFUSAL = load_template().refusal_vi
@@ -319,6 +319,8 @@ def test_a_how_many_question_answered_without_a_quantity_is_refused(index, quest
         ("Hà Lan đã đầu tư bao nhiêu USD vào Hà Nội?", "Hơn một tỷ [1].", True),
         ("Hà Lan đã đầu tư vào Hà Nội bao nhiêu phần trăm?", "Trên 1,3 tỷ USD [1].", True),
         ("Ha Lan da dau tu vao Ha Noi bao nhieu %?", "Trên 1,3 tỷ USD [1].", True),
+        ("Hà Lan đã đầu tư vào bao nhiêu dự án ở Hà Nội?", "Trên 1,3 tỷ USD [1].", True),
+        ("Ha Lan dau tu vao bao nhieu du an o Ha Noi?", "Trên 1,3 tỷ USD [1].", True),
     ],
 )  # fmt: skip
 def test_a_figure_asked_in_a_unit_and_answered_in_none_is_refused(index, question, text, refused):
@@ -340,6 +342,21 @@ def test_a_figure_asked_in_a_unit_and_answered_in_none_is_refused(index, questio
 )  # fmt: skip
 def test_missing_unit_reads_the_unit_asked_not_every_unit_named(question, answer, missing):
     assert missing_unit(question, answer) is missing
+
+
+@pytest.mark.parametrize(
+    "question, answer, measured",
+    [
+        ("Hà Nội phấn đấu hoàn thành bao nhiêu tuyến đường sắt?", "96,8 km [1]", True),
+        ("Hà Nội phấn đấu hoàn thành bao nhiêu tuyến đường sắt?", "10 tuyến, 96,8 km", False),
+        ("Có bao nhiêu sinh viên?", "Hơn 2 nghìn tỷ đồng [1]", True),
+        ("Có bao nhiêu sinh viên?", "Hơn 2.000 [1]", False),  # a bare count
+        ("Bao nhiêu phần trăm sinh viên?", "12% [1]", False),  # a share, asked as one
+        ("Lượng cacbon chiếm bao nhiêu so với thế giới?", "10%", False),  # not a count
+    ],
+)  # fmt: skip
+def test_a_count_answered_with_a_measure_is_caught(question, answer, measured):
+    assert measured_instead(question, answer) is measured
 
 
 # --- grounding ------------------------------------------------------------------------
