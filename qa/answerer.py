@@ -23,7 +23,7 @@ from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
 from qa.hit import Filters, Hit
-from qa.holders import holder
+from qa.holders import holder, swapped_office
 from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
@@ -186,13 +186,18 @@ class Answerer:
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
         """What the question names that the answer does not stand beside, a deputy for the
-        office holder or the reverse (qa.anchors), and the kind of fact the answer states
+        office holder or the reverse (qa.anchors), the other country's envoy
+        (qa.holders.swapped_office), and the kind of fact the answer states
         when not the kind asked (qa.kinds)."""
         if not self.policy.anchors:
             return ()
         # A follow-up searched together with the question before it: only its own names.
         asked = question if query != question and query.endswith(question) else query
-        titles = (deputy_title(asked, text, passages), head_title(asked, text, passages))
+        titles = (
+            deputy_title(asked, text, passages),
+            head_title(asked, text, passages),
+            swapped_office(asked, text, passages),
+        )
         kind = other_kind(asked, text, [p.text for p in passages])
         return (
             *unanchored(asked, text, passages, hits),

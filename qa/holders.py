@@ -216,3 +216,32 @@ def holder(question: str, answer: str, passages: list[Hit]) -> str:
     if len(top) != 1 or best[0] < len(offices) or scores[person] >= best:
         return answer
     return rewrap(top[0], answer)
+
+
+def swapped_office(question: str, answer: str, passages: list[Hit]) -> str | None:
+    """The office the passages give the person answered with its places swapped ("Đại sứ
+    Việt Nam tại Campuchia" asked "Đại sứ Campuchia tại Việt Nam"), when they never give
+    the person the office asked: the other country's envoy.
+
+    >>> from qa.hit import Hit
+    >>> t = "Đại sứ Việt Nam tại Campuchia Nguyễn Huy Tăng dự buổi tiếp."
+    >>> p = Hit("a", "a#0", t, 1.0, "T", None, 0, len(t))
+    >>> swapped_office("Đại sứ Campuchia tại Việt Nam là ai?", "Nguyễn Huy Tăng [1].", [p])
+    'đại sứ việt nam tại campuchia'
+    >>> swapped_office("Đại sứ Việt Nam tại Campuchia là ai?", "Nguyễn Huy Tăng [1].", [p])
+    """
+    if not has_diacritics(question) or not _ASKS_WHO.search(normalize_text(question).lower()):
+        return None
+    person = normalize_text(bare(answer))
+    titles = [_syllables(m.titles) for m in mentions(question, passages) if m.name == person]
+    for office in asked_offices(question):
+        if "tại" not in office or any(_holds(office, t) for t in titles):
+            continue
+        size = max(
+            (len(t.split()) for t in _TITLES if office[: len(t.split())] == t.split()), default=0
+        )
+        at = office.index("tại")
+        swapped = [*office[:size], *office[at + 1 :], "tại", *office[size:at]]
+        if any(_holds(swapped, t) for t in titles):
+            return " ".join(swapped)
+    return None

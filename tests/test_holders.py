@@ -7,7 +7,7 @@ from corpus.article import Article
 from embeddings.ingest import ingest
 from qa.answerer import Answerer
 from qa.hit import Hit
-from qa.holders import asked_offices, holder, mentions
+from qa.holders import asked_offices, holder, mentions, swapped_office
 from qa.library import open_index
 from qa.refusal import RefusalPolicy
 from qa.retriever import Retriever
@@ -128,3 +128,31 @@ def test_the_answerer_gives_the_holder_and_cites_its_passage(tmp_path):
     assert not ans.refused
     assert ans.text.startswith("Nguyễn Xuân Lưu")
     assert [h.doc_id for h in ans.citations] == ["vc"]
+
+
+ENVOY = hit("kh", "Đại sứ Việt Nam tại Campuchia Nguyễn Huy Tăng cùng dự buổi hội đàm.")
+
+
+@pytest.mark.parametrize(
+    "question, swapped",
+    [
+        ("Đại sứ Campuchia tại Việt Nam là ai?", "đại sứ việt nam tại campuchia"),
+        ("Đại sứ Việt Nam tại Campuchia là ai?", None),  # the office asked
+        ("Ai là Đại sứ Campuchia?", None),  # no direction asked
+        ("Dai su Campuchia tai Viet Nam la ai?", None),  # bare questions are not read
+    ],
+)
+def test_the_other_country_s_envoy_is_caught(question, swapped):
+    assert swapped_office(question, "Nguyễn Huy Tăng [1].", [ENVOY]) == swapped
+
+
+def test_the_answerer_refuses_the_other_country_s_envoy(tmp_path):
+    encoder = FakeEncoder()
+    docs = [Article(id="kh", title="Tin kh", text=ENVOY.text)]
+    ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
+    retriever = Retriever.load(tmp_path / "a", encoder)
+    policy = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0)
+    answerer = Answerer(retriever, FakeGenerator("Nguyễn Huy Tăng [1]."), policy=policy)
+    ans = answerer.ask("Đại sứ Campuchia tại Việt Nam là ai?")
+    assert ans.refused and ans.unanchored == ("đại sứ việt nam tại campuchia",)
+    assert not answerer.ask("Đại sứ Việt Nam tại Campuchia là ai?").refused
