@@ -27,7 +27,7 @@ from qa.holders import holder, swapped_office
 from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
 from qa.prompt import load_template, render_prompt
-from qa.quantities import quote_amounts
+from qa.quantities import complete_quantities, quote_amounts
 from qa.rates import per_year
 from qa.refusal import (
     Evidence,
@@ -150,8 +150,7 @@ class Answerer:
             or wordless(text)
             or invents(text, passages, query, language)
             or missing_quantity(query, text)
-            or missing_unit(query, text)
-            or measured_instead(query, text)
+            or _in_wrong_unit(query, text, passages)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):
@@ -273,6 +272,13 @@ def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> 
     if language != ENGLISH:
         answer = per_year(query, answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
+
+
+def _in_wrong_unit(query: str, answer: str, passages: list[Hit]) -> bool:
+    """A figure in none of the units asked, or a measure for a count (qa.refusal), read once
+    its number has the passage's unit ("63,5" is "63,5 tỷ USD", as it will be shown)."""
+    said = complete_quantities(answer, passages)
+    return missing_unit(query, said) or measured_instead(query, said)
 
 
 def invents(answer: str, passages: list[Hit], query: str, language: str) -> bool:

@@ -317,6 +317,7 @@ def test_a_how_many_question_answered_without_a_quantity_is_refused(index, quest
     [
         ("Hà Lan đã đầu tư bao nhiêu USD vào Hà Nội?", "Trên 1,3 tỷ USD [1].", False),
         ("Hà Lan đã đầu tư bao nhiêu USD vào Hà Nội?", "Hơn một tỷ [1].", True),
+        ("Hà Lan đã đầu tư bao nhiêu tỷ USD vào Hà Nội?", "1,3 [1].", False),  # shown completed
         ("Hà Lan đã đầu tư vào Hà Nội bao nhiêu phần trăm?", "Trên 1,3 tỷ USD [1].", True),
         ("Ha Lan da dau tu vao Ha Noi bao nhieu %?", "Trên 1,3 tỷ USD [1].", True),
         ("Hà Lan đã đầu tư vào bao nhiêu dự án ở Hà Nội?", "Trên 1,3 tỷ USD [1].", True),
