@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh eval-fourth
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,11 @@ eval-answers:  # answers + refusals + citations on the bundled question set
 eval-heldout:  # the same on the held-out set (two checks were since written from its misses)
 	$(VENV)/bin/hoidap eval corpus/data/heldout.jsonl --out eval-out/heldout.jsonl
 
-eval-fresh:  # the same on the third set, which nothing was fitted on
+eval-fresh:  # the same on the third set (checks were since written from its first run)
 	$(VENV)/bin/hoidap eval corpus/data/heldout2.jsonl --out eval-out/fresh.jsonl
+
+eval-fourth:  # the same on the fourth set, committed before its first run
+	$(VENV)/bin/hoidap eval corpus/data/heldout3.jsonl --out eval-out/fourth.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl

@@ -2,7 +2,7 @@
 
 import pytest
 
-from corpus.bundled import fresh_path, heldout_path, questions_path, seeds_dir
+from corpus.bundled import fourth_path, fresh_path, heldout_path, questions_path, seeds_dir
 from corpus.normalize import normalize_text
 from qa.questions import load_questions
 
@@ -12,7 +12,9 @@ ARTICLES = {
 
 
 @pytest.mark.parametrize(
-    "path", [questions_path(), heldout_path(), fresh_path()], ids=["main", "heldout", "fresh"]
+    "path",
+    [questions_path(), heldout_path(), fresh_path(), fourth_path()],
+    ids=["main", "heldout", "fresh", "fourth"],
 )
 def test_every_answerable_question_quotes_a_source_article(path):
     questions = load_questions(path)
@@ -28,9 +30,11 @@ def test_every_answerable_question_quotes_a_source_article(path):
             assert not q.answers and not q.sources, q.id
 
 
-@pytest.mark.parametrize("path", [heldout_path(), fresh_path()], ids=["heldout", "fresh"])
+@pytest.mark.parametrize(
+    "path", [heldout_path(), fresh_path(), fourth_path()], ids=["heldout", "fresh", "fourth"]
+)
 def test_each_later_set_asks_new_questions(path):
-    earlier = [questions_path(), heldout_path(), fresh_path()]
+    earlier = [questions_path(), heldout_path(), fresh_path(), fourth_path()]
     earlier = earlier[: earlier.index(path)]
     asked = {normalize_text(q.question).lower() for p in earlier for q in load_questions(p)}
     later = load_questions(path)
