@@ -16,6 +16,9 @@ flagged, and on the bundled set no right answer.
 >>> other_kind("Hà Nội thu hút bao nhiêu vốn FDI?", "641,7 nghìn tỷ đồng",
 ...            ["Thu ngân sách đạt 641,7 nghìn tỷ đồng, tăng 24,6%."])
 'budget, not investment'
+>>> other_kind("Ngoài tăng trưởng kinh tế, Hà Nội đạt kết quả ở lĩnh vực nào?", "8 tỷ USD",
+...            ["Năm 2025, thu hút FDI đạt 8 tỷ USD."]) is None  # besides: not asked
+True
 """
 
 from __future__ import annotations
@@ -46,6 +49,13 @@ _CLAUSE_END = re.compile(r"[,;:()\[\]–—]|\.(?:\s|$)")
 
 def _words(text: str, folded: bool) -> str:
     return " " + " ".join(syllables(text, folded)) + " "
+
+
+# "Ngoài tăng trưởng kinh tế, … những lĩnh vực nào?": what "ngoài" (besides) names is not
+# asked. "nước ngoài" (foreign) and "bên ngoài" (outside) are other words.
+_BESIDES = re.compile(
+    r"(?<!nước )(?<!nuoc )(?<!bên )(?<!ben )\b(?:ngoài|ngoai)\s+[^,?]+,", re.IGNORECASE
+)
 
 
 def kinds(text: str, folded: bool = False) -> set[str]:
@@ -80,7 +90,7 @@ def other_kind(question: str, answer: str, texts: list[str]) -> str | None:
     found in no text, or some clause holding it names the kind asked or no kind at all.
     """
     folded = not has_diacritics(question)
-    asked = kinds(question, folded)
+    asked = kinds(_BESIDES.sub(" ", question), folded)
     core = bare(answer)
     if not asked or not _DIGIT.search(core):
         return None  # kinds are of figures and dates; a name stands in many clauses
