@@ -234,10 +234,14 @@ def measured_instead(question: str, answer: str) -> bool:
     False
     >>> measured_instead("Dài bao nhiêu km?", "96,8 km [1]")
     False
+    >>> measured_instead("Nhà máy người Nhật xây mất bao nhiêu năm?", "2 ha [1]")  # "máy"
+    False
     """
-    m = re.search(r"\b(?:bao nhieu|may)\s+(\w+)(?:\s+(\w+))?", fold_text(question).lower())
+    asked = normalize_text(question).lower()  # "mấy", since folded "may" is also "máy"
+    m = re.search(r"\b(?:bao nhiêu|bao nhieu|mấy)\s+(\w+)(?:\s+(\w+))?", asked)
+    m = m and [fold_text(w or "") for w in m.groups()]
     said = normalize_text(MARKER.sub(" ", answer)).lower()
     if not m or not _MEASURED.search(said):
         return False
-    counted = {m[1], f"{m[1]} {m[2]}"} & _COUNT_NOUNS
+    counted = {m[0], f"{m[0]} {m[1]}"} & _COUNT_NOUNS
     return bool(counted) and not any(c in fold_text(said) for c in counted)
