@@ -16,12 +16,12 @@ from qa.anchors import deputy_title, head_title, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
-from qa.condense import condense
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
+from qa.history import standalone_query
 from qa.hit import Filters, Hit
 from qa.holders import holder, swapped_office
 from qa.kinds import other_kind
@@ -37,10 +37,8 @@ from qa.refusal import (
     missing_quantity,
     missing_unit,
 )
-from qa.retriever import QueryError, Retriever, clean_query
+from qa.retriever import Retriever, clean_query
 from qa.shorten import shorten
-
-MAX_HISTORY = 50
 
 
 class Answerer:
@@ -228,42 +226,6 @@ class Answerer:
         total = (time.perf_counter() - t0) * 1000
         timings = Timings(retrieve_ms=retrieve_ms, first_token_ms=total, total_ms=total)
         yield self._refusal(question, query, language, passages, timings)
-
-
-def _turns(history: Iterable[Turn | dict] | None) -> list[Turn]:
-    if history is None:
-        return []
-    if isinstance(history, str | bytes | dict):
-        raise QueryError('history must be a list of {"role": ..., "content": ...} messages')
-    try:
-        turns = [Turn.coerce(item) for item in history]
-    except (ValueError, TypeError) as exc:
-        raise QueryError(f"bad history: {exc}") from None
-    return turns[-MAX_HISTORY:]
-
-
-def standalone_query(question: str, history: Iterable[Turn | dict] | None) -> str:
-    """The search query for ``question`` asked after ``history`` (``QueryError`` if unusable).
-
-    >>> standalone_query("Còn với Quảng Châu thì sao?",
-    ...                  [{"role": "user", "content": "Hà Nội hợp tác với Viêng Chăn ra sao?"}])
-    'Hà Nội hợp tác với Quảng Châu ra sao?'
-    """
-    return condense(clean_query(question), standalone_questions(_turns(history)))
-
-
-def standalone_questions(history: list[Turn]) -> list[str]:
-    """Each earlier user question made standalone, in order.
-
-    >>> standalone_questions([Turn("user", "Hà Nội hợp tác với Viêng Chăn ra sao?"),
-    ...                       Turn("assistant", "..."), Turn("user", "Còn Quảng Châu?")])
-    ['Hà Nội hợp tác với Viêng Chăn ra sao?', 'Hà Nội hợp tác với Quảng Châu ra sao?']
-    """
-    done: list[str] = []
-    for turn in history:
-        if turn.role == "user" and turn.content.strip():
-            done.append(condense(" ".join(turn.content.split()), done))
-    return done
 
 
 def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:

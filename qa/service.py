@@ -148,7 +148,7 @@ class Service:
         history: Iterable[Turn | dict] | None = None,
     ) -> list[Hit]:
         """Passages for ``query``; with ``history`` a follow-up is made standalone first."""
-        from qa.answerer import standalone_query
+        from qa.history import standalone_query
 
         text = standalone_query(query, history)
         return self.retriever.search(text, k=k or self.k, filters=filters)
