@@ -266,3 +266,27 @@ def head_title(question: str, answer: str, passages: list[Hit]) -> str | None:
         if mentions and not any(mentions):
             return f"{office}, not phó {office}"
     return None
+
+
+def invented_names(question: str, answer: str, passages: list[Hit]) -> list[str]:
+    """The answer's names (runs of two or more capitalised words) that neither a passage
+    (its title included) nor the question writes, under any of the place's names: asked
+    which province Quảng Châu is the capital of, a small model answers "Quảng Bình".
+
+    >>> from qa.hit import Hit
+    >>> p = Hit("a", "a#0", "Phó Thị trưởng Lại Chí Hồng cho biết.", 1.0, "T", None, 0, 37)
+    >>> invented_names("Quảng Châu thuộc tỉnh nào?", "Quảng Bình [1]", [p])
+    ['Quảng Bình']
+    >>> invented_names("Ai phát biểu?", "Phó Thị trưởng Lại Chí Hồng [1]", [p])
+    []
+    """
+    # Folded: an answer to a question typed without diacritics may write "Quang Châu".
+    texts = [" ".join(_fold(f"{h.title}\n{h.text}", True).split()) for h in passages]
+    texts.append(" ".join(_fold(question, True).split()))
+    found = []
+    for run in _capital_runs(bare(answer)):
+        name = " ".join(m.group() for m in run)
+        forms = {_fold(f, True) for f in (name, *spellings(name))}
+        if len(run) >= 2 and not any(f in t for f in forms for t in texts):
+            found.append(name)
+    return found

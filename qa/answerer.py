@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.anchors import deputy_title, head_title, unanchored
+from qa.anchors import deputy_title, head_title, invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
@@ -245,10 +245,13 @@ def _in_wrong_unit(query: str, answer: str, passages: list[Hit]) -> bool:
 
 def invents(answer: str, passages: list[Hit], query: str, language: str) -> bool:
     """Whether ``answer`` quotes a number no passage holds, or (Vietnamese answers) a number
-    the passages hold counting something else ("855 km" for "855 nghìn tỷ đồng")."""
+    the passages hold counting something else ("855 km" for "855 nghìn tỷ đồng"), or a
+    name no passage writes ("Quảng Bình", qa.anchors.invented_names)."""
     if unsupported_numbers(answer, passages, query):
         return True
-    return language != ENGLISH and bool(misattached(answer, passages))
+    if language == ENGLISH:  # English answers translate names ("Hanoi")
+        return False
+    return bool(misattached(answer, passages) or invented_names(query, answer, passages))
 
 
 def _evidence(query: str, hits: list[Hit], language: str) -> Evidence:

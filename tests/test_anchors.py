@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from corpus.article import Article
 from embeddings.ingest import ingest
-from qa.anchors import deputy_title, head_title, names, unanchored
+from qa.anchors import deputy_title, head_title, invented_names, names, unanchored
 from qa.answerer import Answerer
 from qa.hit import Hit
 from qa.library import open_index
@@ -217,3 +217,24 @@ def test_a_follow_up_searched_with_the_question_before_is_judged_on_its_own_name
     history = [{"role": "user", "content": "Hà Nội ký gì với Quảng Châu?"}]
     ans = a.ask("Kim ngạch với Hà Lan đạt bao nhiêu?", history=history)
     assert not ans.refused
+
+
+@pytest.mark.parametrize(
+    "answer, invented",
+    [
+        ("Quảng Bình [1].", ["Quảng Bình"]),  # no passage writes it
+        ("Lại Chí Hồng [1].", []),
+        ("Quang Châu [1].", []),  # half-folded, as an answer to a bare question may write it
+        ("Vientiane [1].", []),  # one word: not judged
+        ("Thủ đô Viêng Chăn và Hà Nội [1].", []),
+    ],
+)
+def test_invented_names(answer, invented):
+    assert invented_names("Quảng Châu thuộc tỉnh nào?", answer, [GZ, HEAD]) == invented
+
+
+def test_the_answerer_refuses_a_name_no_passage_writes(retriever):
+    gen = FakeGenerator("Quảng Bình [1].")
+    ans = Answerer(retriever, gen, policy=RefusalPolicy(**OPEN)).ask("Quảng Châu thuộc tỉnh nào?")
+    assert ans.refused
+    assert len(gen.prompts) == 2  # asked again first, like an invented number
