@@ -58,7 +58,7 @@ def names(question: str) -> list[tuple[str, ...]]:
     >>> names("Thủ đô Viêng Chăn và UBND Hà Nội ký gì với FDI?")
     [('Viêng', 'Chăn'), ('UBND', 'Hà', 'Nội'), ('FDI',)]
     """
-    runs = _capital_runs(question)
+    runs = capital_runs(question)
     found = []
     for run in runs:
         words = tuple(m.group() for m in run)
@@ -104,19 +104,27 @@ def _has_name(words: tuple[str, ...], text: str, folded: bool) -> bool:
             if re.search(rf"(?<!\w){re.escape(part)}(?!\w)", flat):
                 return True
     own = set(name)
-    runs = [{_fold(m.group(), folded) for m in run} for run in _capital_runs(text)]
+    runs = [{_fold(m.group(), folded) for m in run} for run in capital_runs(text)]
     return any(run <= own and 2 * len(run) >= len(own) for run in runs)
 
 
-def _capital_runs(text: str) -> list[list[re.Match]]:
-    """Runs of capitalised words that only spaces separate."""
+def capital_runs(text: str, particles: frozenset[str] = frozenset()) -> list[list[re.Match]]:
+    """Runs of capitalised words that only spaces separate, or one of ``particles``
+    ("Kees van Baar" with "van").
+
+    >>> [[m.group() for m in r] for r in capital_runs("ông Kees van Baar và Hà Nội")]
+    [['Kees'], ['Baar'], ['Hà', 'Nội']]
+    >>> [[m.group() for m in r] for r in capital_runs("Kees van Baar", frozenset({"van"}))]
+    [['Kees', 'Baar']]
+    """
     runs: list[list[re.Match]] = []
     last_end = -1
     for m in _WORD.finditer(text):
         if not m.group()[0].isupper():
-            last_end = -1
+            last_end = -1 if m.group().lower() not in particles else last_end
             continue
-        if last_end >= 0 and not text[last_end : m.start()].strip():
+        gap = text[last_end : m.start()].split() if last_end >= 0 else None
+        if gap is not None and (not gap or (len(gap) == 1 and gap[0].lower() in particles)):
             runs[-1].append(m)
         else:
             runs.append([m])
@@ -284,7 +292,7 @@ def invented_names(question: str, answer: str, passages: list[Hit]) -> list[str]
     texts = [" ".join(_fold(f"{h.title}\n{h.text}", True).split()) for h in passages]
     texts.append(" ".join(_fold(question, True).split()))
     found = []
-    for run in _capital_runs(bare(answer)):
+    for run in capital_runs(bare(answer)):
         name = " ".join(m.group() for m in run)
         forms = {_fold(f, True) for f in (name, *spellings(name))}
         if len(run) >= 2 and not any(f in t for f in forms for t in texts):

@@ -144,12 +144,7 @@ class Answerer:
             return self._refusal(question, query, language, passages, clock(), **kept)
 
         if (
-            is_refusal(text)
-            or wordless(text)
-            or invents(text, passages, query, language)
-            or invents_name(text, passages, query, language)
-            or missing_quantity(query, text)
-            or _in_wrong_unit(query, text, passages)
+            _unfit(query, text, passages, language)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):
@@ -237,6 +232,19 @@ def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> 
     if language != ENGLISH:
         answer = per_year(query, answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
+
+
+def _unfit(query: str, answer: str, passages: list[Hit], language: str) -> bool:
+    """Whether ``answer`` refuses, says nothing, invents a number or a name, or lacks the
+    quantity or the unit asked: refused whatever the model's confidence."""
+    return (
+        is_refusal(answer)
+        or wordless(answer)
+        or invents(answer, passages, query, language)
+        or invents_name(answer, passages, query, language)
+        or missing_quantity(query, answer)
+        or _in_wrong_unit(query, answer, passages)
+    )
 
 
 def _in_wrong_unit(query: str, answer: str, passages: list[Hit]) -> bool:

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 from corpus.normalize import has_diacritics, normalize_text
 from corpus.sentences import sentence_spans
-from qa.anchors import OFFICES, names
+from embeddings.lexical import syllables
+from qa.anchors import OFFICES, capital_runs, names
 from qa.answer import bare, rewrap
 from qa.gazetteer import is_place
 from qa.hit import Hit
@@ -67,8 +68,8 @@ class Mention:
 
 
 def _syllables(text: str) -> list[str]:
-    words = re.findall(r"\w+", normalize_text(text).lower())
-    return " ".join(_SHORT.get(w, w) for w in words).split()
+    """``embeddings.lexical.syllables``, abbreviations spelled out ("ubnd": "ủy ban …")."""
+    return [s for w in syllables(text) for s in _SHORT.get(w, w).split()]
 
 
 def asked_offices(question: str) -> list[list[str]]:
@@ -128,22 +129,6 @@ def _in_order(rest: list[str], titles: list[str], at: int) -> bool:
     return True
 
 
-def _runs(text: str) -> list[tuple[int, int]]:
-    """Spans of capitalised words that only spaces, or a particle ("Kees van Baar"), part."""
-    runs: list[list[int]] = []
-    for m in re.finditer(r"\w+", text):
-        if not m.group()[0].isupper():
-            continue
-        gap = text[runs[-1][1] : m.start()] if runs else "."
-        if re.fullmatch(r"\s+", gap) or (
-            re.fullmatch(r"\s+\w+\s+", gap) and gap.strip().lower() in _PARTICLES
-        ):
-            runs[-1][1] = m.end()
-        else:
-            runs.append([m.start(), m.end()])
-    return [(s, e) for s, e in runs]
-
-
 def _person(text: str, start: int, end: int, asked: set[str]) -> tuple[int, str] | None:
     """Where a run's person name starts, and the name: a place or a name the question
     gives opening the run ("Hà Nội Dương Đức Tuấn") is cut off. None for a place or a
@@ -174,7 +159,8 @@ def mentions(question: str, passages: list[Hit]) -> list[Mention]:
     for hit in passages:
         text = normalize_text(hit.text)
         for sentence in (text[s:e] for s, e in sentence_spans(text)):
-            people = [p for s, e in _runs(sentence) if (p := _person(sentence, s, e, asked))]
+            runs = [(r[0].start(), r[-1].end()) for r in capital_runs(sentence, _PARTICLES)]
+            people = [p for s, e in runs if (p := _person(sentence, s, e, asked))]
             for k, (start, name) in enumerate(people):
                 end = start + len(name)
                 prev_end = people[k - 1][0] + len(people[k - 1][1]) if k else 0
