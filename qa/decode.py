@@ -75,12 +75,14 @@ def greedy_stream(
     stop_ids: set[int],
     lookup: int = 10,
     banned_first: frozenset[int] = frozenset(),
+    suppress=None,
 ) -> Iterator[Step]:
     """Yield new tokens (with log-probabilities), greedy, until a stop token or the limit.
 
     ``ids`` is the whole prompt (1 x n tensor); ``cache`` a ``DynamicCache`` already holding
     the KV state of a prefix of it (or empty). The cache is extended in place. The tokens in
-    ``banned_first`` may not start the answer (the best other token does).
+    ``banned_first`` may not start the answer (the best other token does); tokens where
+    the bool tensor ``suppress`` is True are never chosen (qa.scripts).
 
     Checking a guess is not free on a CPU (feeding 11 tokens costs 3.3x feeding one, for
     the 1.5B model in fp32), and short answers rarely copy long spans; so it checks one
@@ -89,7 +91,7 @@ def greedy_stream(
     """
     seq, done = ids[0].tolist(), cache.get_seq_length()
     window = 1  # guesses to check next; grows while they keep being right
-    step = _prefill(model, ids[:, done:], cache, banned_first)
+    step = _prefill(model, ids[:, done:], cache, banned_first, suppress)
     produced = 0
     while step.token not in stop_ids and produced < max_new_tokens:
         yield step
@@ -97,7 +99,7 @@ def greedy_stream(
         seq.append(step.token)
         limit = min(window, lookup, max_new_tokens - produced)
         guesses = propose(seq, limit) if limit > 0 else []
-        steps = _verify(model, cache, step.token, guesses)
+        steps = _verify(model, cache, step.token, guesses, suppress)
         window = window * 2 if guesses and len(steps) > len(guesses) else 1
         for b in steps[:-1]:
             if b.token in stop_ids or produced >= max_new_tokens:
@@ -129,7 +131,7 @@ def _no_grad(fn):
 
 
 @_no_grad
-def _prefill(model, ids, cache, banned: frozenset[int] = frozenset()) -> Step:
+def _prefill(model, ids, cache, banned: frozenset[int] = frozenset(), suppress=None) -> Step:
     """Read the prompt tokens not yet in ``cache``; the first generated token."""
     # Only the last position's logits: the vocabulary projection of every prompt token
     # would cost as much as a fifth of the whole prompt reading.
@@ -138,17 +140,18 @@ def _prefill(model, ids, cache, banned: frozenset[int] = frozenset()) -> Step:
     if banned:
         logits = logits.clone()
         logits[0, sorted(banned)] = float("-inf")
-    return _best(logits)[0]
+    return _best(logits, suppress)[0]
 
 
 @_no_grad
-def _verify(model, cache, token: int, guesses: list[int]) -> list[Step]:
+def _verify(model, cache, token: int, guesses: list[int], suppress=None) -> list[Step]:
     """One pass over ``token`` and the guesses: the matching guesses, then the model's own
     next token. Rejected guesses are cropped from the end of the cache."""
     import torch
 
     feed = torch.tensor([[token, *guesses]])
-    best = _best(model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0])
+    logits = model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0]
+    best = _best(logits, suppress)
     new = accept(guesses, [b.token for b in best])
     rejected = len(guesses) + 1 - len(new)
     if rejected:
@@ -156,8 +159,12 @@ def _verify(model, cache, token: int, guesses: list[int]) -> list[Step]:
     return best[: len(new)]
 
 
-def _best(logits) -> list[Step]:
-    """The greedy token of each row of logits, with its log-probability."""
-    logprobs = logits.float().log_softmax(-1)
+def _best(logits, suppress=None) -> list[Step]:
+    """The greedy token of each row of logits, with its log-probability; never a token
+    where ``suppress`` is True (the others' probabilities renormalised)."""
+    logits = logits.float()
+    if suppress is not None:
+        logits = logits.masked_fill(suppress[: logits.shape[-1]], float("-inf"))
+    logprobs = logits.log_softmax(-1)
     values, tokens = logprobs.max(-1)
     return [Step(int(t), float(v)) for t, v in zip(tokens, values, strict=True)]

@@ -73,7 +73,8 @@ class TransformersGenerator:
     looked up in the prompt let one forward pass produce several tokens, with output
     identical to plain greedy decoding. What a prompt shares with one read before is not
     read again (``reuse_prefix``, qa.kvcache): the system message, kept for good, and the
-    longest shared start of the last few prompts.
+    longest shared start of the last few prompts. Unless the prompt holds Chinese, Japanese
+    or Korean, the model may not write them (``ban_foreign``, qa.scripts).
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class TransformersGenerator:
         lookup: int = 10,
         reuse_prefix: bool = True,
         recent: int = 4,
+        ban_foreign: bool = True,
     ):
         from qa.genmodel import DEFAULT_GENERATOR
 
@@ -91,6 +93,7 @@ class TransformersGenerator:
         self.recent = recent  # whole prompts whose KV state is kept (0: the system's only)
         self.dtype = dtype
         self.lookup = lookup
+        self.ban_foreign = ban_foreign  # no Chinese/Japanese/Korean unless the prompt has it
         self.name = str(spec or _env_spec() or DEFAULT_GENERATOR)
 
     def load(self, say=print) -> tuple[object, object]:
@@ -103,6 +106,8 @@ class TransformersGenerator:
             key = (str(folder), dtype)
             if key not in _MODELS:
                 _MODELS[key] = _load(folder, dtype)
+                if self.ban_foreign:  # 0.7 s over a 150k vocabulary: not in the first answer
+                    self._suppress(*_MODELS[key], [])
             return _MODELS[key]
 
     def count_tokens(self, messages: list[Turn]) -> int:
@@ -124,14 +129,23 @@ class TransformersGenerator:
         model, tok = self.load()
         ids = _chat_ids(tok, messages)
         banned = _first_tokens(tok, avoid)
+        suppress = self._suppress(model, tok, messages)
         with _RUN_LOCK:
             store = self._store(model, tok, messages)
             reused, cache = store.take(ids[0].tolist()) if store else (0, None)
             cache = cache if cache is not None else _empty_cache()
             yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check,
-                                 banned, reused)  # fmt: skip
+                                 banned, reused, suppress)  # fmt: skip
             if store and self.recent:  # once whole: a cut stream keeps nothing
                 store.put(ids[0].tolist(), cache)
+
+    def _suppress(self, model, tok, messages: list[Turn]):
+        """The tokens the answer may not use (qa.scripts), or None when all are allowed."""
+        from qa.scripts import foreign, foreign_mask
+
+        if not self.ban_foreign or any(foreign(m.content) for m in messages):
+            return None
+        return foreign_mask(tok, model.config.vocab_size)
 
     def _store(self, model, tok, messages: list[Turn]) -> PromptCache | None:
         """The model's kept KV states, with the system message's read in; None without reuse."""
@@ -243,7 +257,7 @@ def _first_tokens(tok, text: str | None) -> frozenset[int]:
 
 def _generate(
     model, tok, ids, max_new_tokens: int, lookup: int, cache, check=None, banned=frozenset(),
-    reused: int = 0,
+    reused: int = 0, suppress=None,
 ):  # fmt: skip
     """Stream text pieces, then stats; text is decoded incrementally from all new ids.
     ``cache`` holds the KV state of the first ``reused`` prompt tokens (or none)."""
@@ -252,7 +266,7 @@ def _generate(
     t0 = time.perf_counter()
     first, new, logprobs, shown = None, [], [], ""
     stops = set(_stop_ids(tok))
-    for step in greedy_stream(model, ids, cache, max_new_tokens, stops, lookup, banned):
+    for step in greedy_stream(model, ids, cache, max_new_tokens, stops, lookup, banned, suppress):
         first = first or time.perf_counter()
         new.append(step.token)
         logprobs.append(step.logprob)
