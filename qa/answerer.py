@@ -18,6 +18,7 @@ from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import echoes, trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
+from qa.dates import snap_dates
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
@@ -26,6 +27,7 @@ from qa.hit import Filters, Hit
 from qa.holders import holder, swapped_office
 from qa.kinds import other_kind
 from qa.language import ENGLISH, query_language
+from qa.numerals import spell_as_written
 from qa.prompt import load_template, render_prompt
 from qa.quantities import complete_quantities, quote_amounts
 from qa.rates import per_year
@@ -228,9 +230,12 @@ class Answerer:
 
 def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
     """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
-    passages' way; in Vietnamese, a yearly figure where one is asked (qa.rates.per_year)."""
+    passages' way; in Vietnamese, a yearly figure where one is asked (qa.rates.per_year)
+    and small numbers in words where the passages write them so (qa.numerals); a heading's
+    ISO date as the text writes that day (qa.dates)."""
+    answer = snap_dates(answer, passages)
     if language != ENGLISH:
-        answer = per_year(query, answer, passages)
+        answer = spell_as_written(per_year(query, answer, passages), passages, query)
     return recount(query, snap_numbers(answer, passages), passages)
 
 
