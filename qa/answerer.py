@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.anchors import deputy_title, head_title, invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
-from qa.concise import echoes, trim_restatement
+from qa.concise import echoes, trim_restatement, vietnamese_yes_no
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
 from qa.dates import snap_dates
@@ -175,6 +175,8 @@ class Answerer:
         text = _as_written(query, text, passages, language)
         if language == ENGLISH:
             text = quote_amounts(text, passages)
+        else:  # "Yes, …" to "… có … không?"
+            text = vietnamese_yes_no(query, text)
         if text.strip() and not is_refusal(text) and invents(text, passages, query, language):
             text = self._ask_again(query, language, passages, text) or text
         return text

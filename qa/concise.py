@@ -29,6 +29,7 @@ from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER
 from qa.gazetteer import with_vietnamese_names
+from qa.language import ENGLISH, query_language
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
@@ -88,6 +89,8 @@ def trim_restatement(question: str, answer: str) -> str:
     >>> trim_restatement("Ai là Bí thư?", "Bí thư là [1].")  # nothing of its own: kept
     'Bí thư là [1].'
     """
+    if asks_yes_no(question):  # "Hà Lan đã đầu tư …" is the answer to "… có đầu tư … không?"
+        return answer
     folded = not has_diacritics(question)
     asked = set(syllables(question, folded))  # the search index's own word keys
     slot = slot_word(question, folded)
@@ -112,18 +115,61 @@ def offers_choice(question: str) -> bool:
     return bool(_CHOICE.search(question))
 
 
+_YES_NO = re.compile(
+    r"\b(?:không|khong|chưa|chua|chăng|chang)\s*[?!.]*\s*$"
+    r"|\b(?:phải|phai|đúng|dung)\s+(?:không|khong)\b",
+    re.IGNORECASE,
+)
+# Only in English: "Do truong …" is "Đô trưởng …" typed without diacritics.
+_YES_NO_EN = re.compile(
+    r"^\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the question is answered yes or no ("… có … không?", "Did …?").
+
+    >>> asks_yes_no("Hà Lan có đầu tư vào Hà Nội không?"), asks_yes_no("Did Hanoi sign it?")
+    (True, True)
+    >>> asks_yes_no("Vì sao đường bay không được mở?"), asks_yes_no("Do truong la ai?")
+    (False, False)
+    """
+    if query_language(question) == ENGLISH:
+        return bool(_YES_NO_EN.search(question))
+    return bool(_YES_NO.search(question))
+
+
+_ENGLISH_YES_NO = re.compile(r"^(\s*)(yes|no)\b", re.IGNORECASE)
+
+
+def vietnamese_yes_no(question: str, answer: str) -> str:
+    """A Vietnamese answer to a yes/no question that the model began in English, begun
+    "Có" or "Không" instead.
+
+    >>> vietnamese_yes_no("Hà Lan có đầu tư vào Hà Nội không?", "Yes, Hà Lan đã đầu tư [1].")
+    'Có, Hà Lan đã đầu tư [1].'
+    """
+    if not asks_yes_no(question):
+        return answer
+    word = {"yes": "Có", "no": "Không"}
+    return _ENGLISH_YES_NO.sub(lambda m: m.group(1) + word[m.group(2).lower()], answer, count=1)
+
+
 def echoes(question: str, answer: str) -> bool:
     """True when ``answer`` has no word of its own: it only repeats some of the question's.
 
     A small model sometimes answers with the question's own words ("Ai là Đại sứ Hà Lan …?"
     → "Hà Lan"). Questions offering a choice ("… Phnom Penh hay Viêng Chăn?") are answered
-    with their own words, so they never echo.
+    with their own words, and yes/no questions with "có" or "không", so they never echo.
 
     >>> echoes("Ai là Đại sứ Hà Lan tại Việt Nam?", "Hà Lan [1]")
     True
     >>> echoes("Ai là Đại sứ Hà Lan tại Việt Nam?", "Kees van Baar [1]")
     False
     >>> echoes("Đi Phnom Penh hay Viêng Chăn trước?", "Viêng Chăn [1]")
+    False
+    >>> echoes("Hà Lan có đầu tư vào Hà Nội không?", "Có [1]")
     False
 
     An English question's places count in the articles' spelling (qa.gazetteer), and "và",
@@ -132,7 +178,7 @@ def echoes(question: str, answer: str) -> bool:
     >>> echoes("Which two countries invest more in Laos than Vietnam does?", "Lào và Việt Nam")
     True
     """
-    if offers_choice(question):
+    if offers_choice(question) or asks_yes_no(question):
         return False
     folded = not has_diacritics(question)
     said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]

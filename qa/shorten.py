@@ -26,6 +26,7 @@ from functools import cache
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import Turn, bare, rewrap
+from qa.concise import asks_yes_no
 from qa.prompt import defang, read_prompt
 
 # Fitted on the bundled set and 60 XQuAD-vi questions: shorter answers rarely restate, and
@@ -56,7 +57,11 @@ def restates(question: str, body: str) -> bool:
     True
     >>> restates("Ai là Bí thư Thành ủy?", "Đinh Tiến Dũng")
     False
+
+    Answers to yes/no questions restate what they confirm, and are left whole.
     """
+    if asks_yes_no(question):
+        return False
     asked = set(syllables(question, folded=True))
     said = syllables(body, folded=True)
     return len(said) >= MIN_SYLLABLES and sum(s in asked for s in said) >= MIN_SHARED
