@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER, Span
+from qa.gazetteer import with_vietnamese_names
 from qa.hit import Hit
 from qa.quantities import complete_quantities, translated_amounts
 
@@ -50,10 +51,21 @@ def _overlap(a: str, b: str) -> float:
 
 
 def _attribute(sentence: str, passages: list[Hit]) -> int | None:
-    """1-based number of the passage sharing most words with ``sentence`` (None if none)."""
-    scores = [_overlap(sentence, p.text) for p in passages]
+    """1-based number of the passage sharing most words with ``sentence``, places counted
+    in the articles' spelling ("Hanoi" is "Hà Nội"); the first passage, the best match for
+    the question, when none shares any (an English sentence): every sentence is cited.
+
+    >>> h = [Hit("a", "a#0", "Mưa to.", 1.0, "T", None, 0, 7),
+    ...      Hit("b", "b#0", "Hà Lan đầu tư vào Hà Nội.", 1.0, "T", None, 0, 25)]
+    >>> _attribute("Yes, the Netherlands invested in Hanoi.", h)
+    2
+    >>> _attribute("Yes, it did.", h), _attribute("Yes", [])
+    (1, None)
+    """
+    named = with_vietnamese_names(sentence)
+    scores = [_overlap(named, p.text) for p in passages]
     best = max(range(len(scores)), key=lambda i: scores[i], default=None)
-    return None if best is None or scores[best] == 0 else best + 1
+    return None if best is None else (best + 1 if scores[best] > 0 else 1)
 
 
 def _sentence_markers(sentence: str, passages: list[Hit]) -> tuple[str, list[int]]:

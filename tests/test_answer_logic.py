@@ -160,6 +160,13 @@ def test_markers_are_renumbered_in_order_of_use():
     assert c.cited == (1, 0)
 
 
+def test_an_english_sentence_is_cited_by_its_places_or_else_the_first_passage():
+    hits = [Hit("a", "a#0", "Trời mưa to.", 1.0, "Tin A", None, 0, 12),
+            Hit("b", "b#0", "Hà Lan đầu tư vào Hà Nội.", 0.5, "Tin B", None, 0, 25)]  # fmt: skip
+    assert cite("Yes, the Netherlands invested in Hanoi.", hits).cited == (1,)
+    assert cite("Yes, it did.", hits).text == "Yes, it did [1]."
+
+
 def test_highlight_is_the_supporting_sentence():
     c = cite("Hà Lan đầu tư 1,3 tỷ USD [1].", HITS)
     span = c.highlights[0]
