@@ -83,12 +83,14 @@ class RefusalPolicy:
     # of the time instead of 0.08, for F1 51.1 -> 48.8 on the answerable ones (most answers
     # it refuses there were wrong); the bundled set loses one right answer of 79.
     min_grounding: float = 0.24
-    # The answer's source sentence should be (nearly) the best match for the question among
-    # those shown (qa.grounding.focus). Vietnamese questions only. At 0.55 the bundled set's
-    # refusal accuracy rose from 0.50 to 0.67 (false refusals 0.038 -> 0.051, F1 unchanged),
-    # but XQuAD-vi lost right answers too (F1 51.1 -> 45.2, false refusals 0.18). So, like
-    # grounding, it is recorded in every answer and off by default (0).
-    min_focus: float = 0.0
+    # The answer's source sentence should match the question not much worse than the best
+    # one shown (qa.grounding.focus). Vietnamese questions only. At 0.55 the bundled set's
+    # refusal accuracy rose from 0.50 to 0.67, but XQuAD-vi lost right answers too (F1 51.1
+    # -> 45.2). Only a far worse match is refused: of 1,269 gold answers found in the
+    # passages shown (XQuAD-vi and the four own sets), 5 fall below 0.12 (1.4 % below
+    # 0.15); of about 200 recorded answers, right ones had 0.21 or more, and two guesses at
+    # unanswerable questions 0.08 and 0.11 ("1967" for when an office was taken).
+    min_focus: float = 0.12
     # The answer must stand beside what the question names, when a passage shown names it
     # (qa.anchors), and state the kind of fact asked (qa.kinds). On the bundled set the
     # first refused 3 of the 6 guesses at unanswerable questions, the second the other 3,

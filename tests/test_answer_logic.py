@@ -21,6 +21,7 @@ from qa.context import (
     score_sentences_dense,
     select_context,
 )
+from qa.grounding import focus
 from qa.hit import Hit
 from qa.library import open_index
 from qa.prompt import defang, load_template, render_prompt
@@ -439,6 +440,12 @@ def test_an_answer_from_a_worse_matching_sentence_than_the_best_is_refused(tmp_p
     english = Answerer(retriever, FakeGenerator("641,7 nghìn tỷ đồng [1]."), policy=policy)
     ans = english.ask("How much FDI did Hanoi attract?")  # no shared words: not judged
     assert ans.focus is None
+
+
+def test_an_answer_in_several_sentences_is_taken_from_the_best_matching():
+    text = "Năm nay có 2 đoàn khách. Hà Nội và Viêng Chăn ký 2 thỏa thuận cấp Thành phố."
+    p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    assert focus("Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp Thành phố?", "2 [1]", [p]) == 1
 
 
 # --- answers that only echo the question ------------------------------------------------
