@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.anchors import deputy_title, head_title, invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
-from qa.concise import echoes, trim_restatement, vietnamese_yes_no
+from qa.concise import copies_question, echoes, trim_restatement, vietnamese_yes_no
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
 from qa.dates import snap_dates
@@ -153,7 +153,10 @@ class Answerer:
             return refuse()
         text = trim_restatement(query, text)
         if echoes(query, text):
-            text = self._ask_again(query, language, passages, text) or text
+            again = self._ask_again(query, language, passages, text)
+            if again is None and copies_question(query, text):  # says nothing
+                return refuse()
+            text = again or text
         if self.shorten:
             text = shorten(self.generator, query, text)
         text = holder(query, text, passages)  # the person given every office asked

@@ -187,3 +187,22 @@ def echoes(question: str, answer: str) -> bool:
 
 
 _JOINERS = {"và", "va", "and"}
+
+
+def copies_question(question: str, answer: str) -> bool:
+    """Whether ``answer`` echoes the question (``echoes``) as one stretch of it, in its
+    order: it says nothing. "Xây dựng thiết kế" for "… từ thiết kế đến xây dựng …" names
+    something in other words, and is not a copy.
+
+    >>> copies_question("Ai là Đại sứ Hà Lan tại Việt Nam?", "Đại sứ Hà Lan [1]")
+    True
+    >>> copies_question("Hợp đồng nào làm từ thiết kế đến xây dựng?", "Xây dựng thiết kế")
+    False
+    """
+    if not echoes(question, answer):
+        return False
+    folded = not has_diacritics(question)
+    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]
+    asked = syllables(with_vietnamese_names(question), folded)
+    pairs = set(zip(asked, asked[1:], strict=False))
+    return all(p in pairs for p in zip(said, said[1:], strict=False))

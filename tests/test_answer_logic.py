@@ -467,9 +467,16 @@ def test_an_answer_made_of_the_question_s_words_is_asked_again(index):
 
 @pytest.mark.parametrize("second", ["Hà Nội [1].", REFUSAL, "7.800 đồng [1]."])
 def test_a_worse_second_answer_keeps_the_first(index, second):
-    a = answerer(index, replies("Hà Lan [1].", second))
+    a = answerer(index, replies("Hà Nội, Hà Lan [1].", second))  # the question's words, reordered
     ans = a.ask("Hà Lan đã đầu tư gì vào Hà Nội?")
-    assert ans.text.startswith("Hà Lan") and len(a.generator.prompts) == 2
+    assert ans.text.startswith("Hà Nội, Hà Lan") and len(a.generator.prompts) == 2
+
+
+@pytest.mark.parametrize("second", ["Hà Nội [1].", REFUSAL, "7.800 đồng [1]."])
+def test_a_copy_of_the_question_is_refused_when_asking_again_gives_nothing_better(index, second):
+    a = answerer(index, replies("Hà Lan đã đầu tư [1].", second))
+    ans = a.ask("Hà Lan đã đầu tư gì vào Hà Nội?")
+    assert ans.refused and ans.text == REFUSAL and len(a.generator.prompts) == 2
 
 
 def test_a_choice_question_is_answered_with_its_own_words_once(index):
