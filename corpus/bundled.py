@@ -41,3 +41,10 @@ def fourth_path() -> Path:
     written like the second and third, once checks had been written from the third's
     misses; committed before its first run."""
     return _DATA / "heldout3.jsonl"
+
+
+def fifth_path() -> Path:
+    """A fifth question set for the bundled articles (24 answerable, 16 unanswerable, some
+    yes/no), written like the others, once checks had been written from the fourth's
+    misses; committed before its first run."""
+    return _DATA / "heldout4.jsonl"

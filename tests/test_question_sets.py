@@ -2,7 +2,14 @@
 
 import pytest
 
-from corpus.bundled import fourth_path, fresh_path, heldout_path, questions_path, seeds_dir
+from corpus.bundled import (
+    fifth_path,
+    fourth_path,
+    fresh_path,
+    heldout_path,
+    questions_path,
+    seeds_dir,
+)
 from corpus.normalize import normalize_text
 from qa.questions import load_questions
 
@@ -13,15 +20,17 @@ ARTICLES = {
 
 @pytest.mark.parametrize(
     "path",
-    [questions_path(), heldout_path(), fresh_path(), fourth_path()],
-    ids=["main", "heldout", "fresh", "fourth"],
+    [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path()],
+    ids=["main", "heldout", "fresh", "fourth", "fifth"],
 )
 def test_every_answerable_question_quotes_a_source_article(path):
     questions = load_questions(path)
     assert any(not q.answerable for q in questions) and any(q.answerable for q in questions)
     for q in questions:
         assert all(s in ARTICLES for s in q.sources), q.id
-        if q.answerable:  # English questions may add a translation; one answer is quoted
+        if q.answerable and q.type == "yes_no":  # "Có" or "Không", which the text implies
+            assert set(q.answers) <= {"Có", "Không"}, q.id
+        elif q.answerable:  # English questions may add a translation; one answer is quoted
             quoted = [
                 a for a in q.answers if any(normalize_text(a) in ARTICLES[s] for s in q.sources)
             ]
@@ -31,10 +40,12 @@ def test_every_answerable_question_quotes_a_source_article(path):
 
 
 @pytest.mark.parametrize(
-    "path", [heldout_path(), fresh_path(), fourth_path()], ids=["heldout", "fresh", "fourth"]
+    "path",
+    [heldout_path(), fresh_path(), fourth_path(), fifth_path()],
+    ids=["heldout", "fresh", "fourth", "fifth"],
 )
 def test_each_later_set_asks_new_questions(path):
-    earlier = [questions_path(), heldout_path(), fresh_path(), fourth_path()]
+    earlier = [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path()]
     earlier = earlier[: earlier.index(path)]
     asked = {normalize_text(q.question).lower() for p in earlier for q in load_questions(p)}
     later = load_questions(path)
