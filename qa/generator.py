@@ -262,6 +262,7 @@ def _generate(
     """Stream text pieces, then stats; text is decoded incrementally from all new ids.
     ``cache`` holds the KV state of the first ``reused`` prompt tokens (or none)."""
     from qa.decode import greedy_stream
+    from qa.selfcheck import check_yes
 
     t0 = time.perf_counter()
     first, new, logprobs, shown = None, [], [], ""
@@ -281,30 +282,8 @@ def _generate(
     first_ms = None if first is None else (first - t0) * 1000
     total_ms = (time.perf_counter() - t0) * 1000
     confidence = sum(logprobs) / len(logprobs) if logprobs else None
-    yes = _check_yes(model, tok, cache, ids.shape[1] + len(new), check) if check and new else None
+    yes = check_yes(model, tok, cache, ids.shape[1] + len(new), check) if check and new else None
     stats = GenerationStats(
         int(ids.shape[1]), len(new), first_ms, total_ms, confidence, yes, reused
     )  # fmt: skip
     yield stats
-
-
-def _check_yes(model, tok, cache, length: int, question: str) -> float:
-    """P(yes) / P(yes or no) for ``question`` asked right after the answer in ``cache``."""
-    import torch
-
-    extra = cache.get_seq_length() - length
-    if extra > 0:  # a guess checked past the token limit
-        cache.crop(-extra)
-    turn = f"<|im_end|>\n<|im_start|>user\n{question}<|im_end|>\n<|im_start|>assistant\n"
-    feed = tok(turn, return_tensors="pt", add_special_tokens=False)["input_ids"]
-    with torch.inference_mode():
-        out = model(input_ids=feed, past_key_values=cache, use_cache=True, logits_to_keep=1)
-        logits = out.logits[0, -1]
-    probs = logits.float().softmax(-1)
-    yes = sum(float(probs[tok(w, add_special_tokens=False)["input_ids"][0]]) for w in _YES)
-    no = sum(float(probs[tok(w, add_special_tokens=False)["input_ids"][0]]) for w in _NO)
-    return yes / (yes + no) if yes + no > 0 else 0.5
-
-
-_YES = ("Có", "có", "Yes")
-_NO = ("Không", "không", "No")
