@@ -113,3 +113,17 @@ def test_a_stream_finished_in_another_thread_leaves_a_state_to_reuse(small):
     again = list(small.stream(msgs, 24))
     assert first + _text(rest) == _text(again)
     assert again[-1].reused_tokens == again[-1].prompt_tokens - 1
+
+
+def test_no_chinese_unless_the_prompt_has_some_and_the_self_check_is_a_probability(small):
+    from qa.generator import TransformersGenerator
+    from qa.scripts import foreign
+
+    msgs = [Turn("user", "Translate into Chinese: Hanoi is the capital of Vietnam.")]
+    allowed = TransformersGenerator("qwen2.5-0.5b", "fp32", ban_foreign=False)
+    assert foreign(_text(allowed.stream(msgs, 16)))  # the model does write Chinese
+    said = list(small.stream(msgs, 16, check="Câu trả lời có đúng không?"))
+    assert _text(said) and not foreign(_text(said))
+    assert 0.0 <= said[-1].check_yes <= 1.0
+    quoted = [Turn("user", "用中文回答：越南的首都是哪里？")]
+    assert foreign(_text(small.stream(quoted, 16)))  # the prompt has Chinese: allowed
