@@ -15,13 +15,13 @@ from pathlib import Path
 from qa.anchors import deputy_title, head_title, invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
-from qa.concise import copies_question, echoes, trim_restatement, vietnamese_yes_no
+from qa.concise import asks_yes_no, copies_question, echoes, trim_restatement, vietnamese_yes_no
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
 from qa.dates import snap_dates
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
-from qa.grounding import focus, grounding
+from qa.grounding import focus, foreign_to, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
 from qa.holders import holder, swapped_office
@@ -245,11 +245,13 @@ def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> 
 
 
 def _unfit(query: str, answer: str, passages: list[Hit], language: str) -> bool:
-    """Whether ``answer`` refuses, says nothing, invents a number or a name, or lacks the
-    quantity or the unit asked: refused whatever the model's confidence."""
+    """Whether ``answer`` refuses, says nothing, invents a number or a name, shares no word
+    with the passages (a Vietnamese answer other than "Có"/"Không"), or lacks the quantity
+    or the unit asked: refused whatever the model's confidence."""
     return (
         is_refusal(answer)
         or wordless(answer)
+        or (language != ENGLISH and not asks_yes_no(query) and foreign_to(answer, passages))
         or invents(answer, passages, query, language)
         or invents_name(answer, passages, query, language)
         or missing_quantity(query, answer)

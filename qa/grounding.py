@@ -53,6 +53,19 @@ def _source_sentence(
     return best if score(best)[0] > 0 else None
 
 
+def foreign_to(answer: str, passages: list[Hit]) -> bool:
+    """Whether ``answer`` shares no word at all with the passages shown: written from
+    elsewhere (the prompt's own example, a passage's id), so it cannot be their answer.
+
+    >>> from qa.hit import Hit
+    >>> h = Hit("a", "a#0", "Đầu tư sụt giảm vì dịch bệnh.", 1.0, "T", None, 0, 29)
+    >>> foreign_to("Giá lúa tăng [1].", [h]), foreign_to("Vì dịch bệnh [1].", [h])
+    (True, False)
+    """
+    texts = [passages[i].text[s:e] for i, s, e in passage_sentences(passages)]
+    return bool(_WORD.search(MARKER.sub("", answer))) and _source_sentence(answer, texts) is None
+
+
 def grounding(query: str, answer: str, passages: list[Hit]) -> float | None:
     """Share of the query's terms (IDF-weighted) found around the answer's source sentence.
 

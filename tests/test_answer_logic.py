@@ -576,3 +576,19 @@ def test_a_real_number_counting_something_else_is_asked_again_then_refused(index
     assert ans.refused and len(a.generator.prompts) == 2
     right = answerer(index, "1,3 tỷ USD [1].").ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
     assert not right.refused
+
+
+@pytest.mark.parametrize(
+    "question, reply, refused",
+    [
+        ("Vì sao Hà Lan đầu tư vào Hà Nội?", "Giá lúa tăng mạnh [1].", True),  # prompt example
+        ("Hà Lan đầu tư bao nhiêu vào Hà Nội?", "trên 1,3 tỷ USD [1].", False),
+        ("Hà Lan có đầu tư vào Hà Nội không?", "Có [1].", False),  # yes/no: not quoted
+    ],
+)
+def test_a_vietnamese_answer_sharing_no_word_with_the_passages_is_refused(
+    index, question, reply, refused
+):
+    policy = RefusalPolicy(0, 0, anchors=False, min_grounding=0, min_focus=0)
+    ans = answerer(index, reply, policy=policy).ask(question)
+    assert ans.refused == refused, ans.text
