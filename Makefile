@@ -46,7 +46,7 @@ eval-fresh:  # the same on the third set (checks were since written from its fir
 eval-fourth:  # the same on the fourth set (checks were since written from its misses)
 	$(VENV)/bin/hoidap eval corpus/data/heldout3.jsonl --out eval-out/fourth.jsonl
 
-eval-fifth:  # the same on the fifth set, committed before its first run
+eval-fifth:  # the same on the fifth set (committed before its first run; one check written since)
 	$(VENV)/bin/hoidap eval corpus/data/heldout4.jsonl --out eval-out/fifth.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
