@@ -180,13 +180,19 @@ def echoes(question: str, answer: str) -> bool:
     """
     if offers_choice(question) or asks_yes_no(question):
         return False
-    folded = not has_diacritics(question)
-    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]
-    asked = syllables(with_vietnamese_names(question), folded)
+    said, asked = _said_and_asked(question, answer)
     return bool(said) and set(said) <= set(asked)
 
 
 _JOINERS = {"và", "va", "and"}
+
+
+def _said_and_asked(question: str, answer: str) -> tuple[list[str], list[str]]:
+    """The answer's syllables (joiners left out) and the question's, its places added in
+    the articles' spelling, both folded when the question has no diacritics."""
+    folded = not has_diacritics(question)
+    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]
+    return said, syllables(with_vietnamese_names(question), folded)
 
 
 def copies_question(question: str, answer: str) -> bool:
@@ -201,8 +207,6 @@ def copies_question(question: str, answer: str) -> bool:
     """
     if not echoes(question, answer):
         return False
-    folded = not has_diacritics(question)
-    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]
-    asked = syllables(with_vietnamese_names(question), folded)
+    said, asked = _said_and_asked(question, answer)
     pairs = set(zip(asked, asked[1:], strict=False))
     return all(p in pairs for p in zip(said, said[1:], strict=False))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from embeddings.lexical import syllables
 from qa.answer import MARKER
 from qa.counted import counted_words
 from qa.hit import Hit
@@ -30,21 +31,20 @@ WORDS = {
 }  # fmt: skip
 # A whole small number, not part of "1,5" or "2025", nor a marker's "[2]".
 _SMALL = re.compile(r"(?<![\d.,\[])\b(10|[1-9])\b(?![.,]?\d)(?!\])")
-_WORD = re.compile(r"\w+")
 
 
 def spell_as_written(answer: str, passages: list[Hit], question: str = "") -> str:
     """``answer`` with each small digit number written as the passages write it (above)."""
-    texts = [" ".join(_WORD.findall(p.text.lower())) for p in passages]
+    texts = [f" {' '.join(syllables(p.text))} " for p in passages]
     asked = counted_words(question)[:1]
 
     def fix(m: re.Match) -> str:
         n = int(m.group(1))
-        after = _WORD.findall(MARKER.sub(" ", answer[m.end() :]).lower())[:1] or asked
+        after = syllables(MARKER.sub(" ", answer[m.end() :]))[:1] or asked
         if n not in WORDS or not after:
             return m.group(0)
         spelled, digits = f" {WORDS[n]} {after[0]} ", f" {n} {after[0]} "
-        if any(digits in f" {t} " for t in texts) or not any(spelled in f" {t} " for t in texts):
+        if any(digits in t for t in texts) or not any(spelled in t for t in texts):
             return m.group(0)
         return WORDS[n]
 
