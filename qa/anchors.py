@@ -143,7 +143,9 @@ def _holding(answer: str, hits: list[Hit]) -> list[Hit]:
     core = bare(answer)
     if not core:
         return []
-    found = [h for h in hits if core.lower() in h.text.lower()]
+    # Whole words only: "3" is not held by "1,3 tỷ USD".
+    within = re.compile(rf"(?<![\w.,]){re.escape(core.lower())}(?![\w]|[.,]\d)")
+    found = [h for h in hits if within.search(h.text.lower())]
     numbers = _NUMBER.findall(core)
     if found or not numbers:
         return found
@@ -170,9 +172,17 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
 
     first = next(iter(question.split()), "")
 
-    def met(anchor, texts: list[str]) -> bool:  # a place under any of its names (gazetteer)
-        forms = [anchor] if isinstance(anchor, str) else _forms(anchor, first)
-        return any(_has(f, t, folded) for f in forms for t in texts)
+    def forms_of(anchor) -> list:  # a place under any of its names (gazetteer)
+        if isinstance(anchor, str):
+            return [anchor]
+        # A passage writes it capitalised mid-sentence: the question's first word belongs to
+        # the name ("Hà Lan …?" is not met by "Thái Lan"; "Trước Manning, …?" still is).
+        inside = re.compile(rf"[\w,;:] {re.escape(' '.join(anchor))}(?!\w)")
+        whole = any(inside.search(normalize_text(t)) for t in seen)
+        return _forms(anchor) if whole else _forms(anchor, first)
+
+    def met(anchor, texts: list[str]) -> bool:
+        return any(_has(f, t, folded) for f in forms_of(anchor) for t in texts)
 
     return [
         a if isinstance(a, str) else " ".join(a)

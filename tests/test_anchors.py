@@ -53,6 +53,24 @@ def test_a_number_in_the_question_must_stand_beside_the_answer():
     assert unanchored(q, "855 nghìn tỷ đồng [1]", [ROAD, RAIL], [ROAD, RAIL]) == ["96,8"]
 
 
+def test_a_bare_number_is_held_only_where_it_stands_as_a_number():
+    # "3" from "vị trí thứ 3" is not held by the Hà Lan passage's "1,3 tỷ USD".
+    nl = hit("nl", "Đến nay, Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội.")
+    la = hit("la", "Hà Nội giữ vị trí thứ 3 trong số các nhà đầu tư tại Lào, sau Thái Lan.")
+    q = "Hà Lan đứng thứ mấy trong số các nhà đầu tư tại Hà Nội?"
+    assert unanchored(q, "3 [1]", [nl, la], [nl, la]) == ["Hà Lan"]
+
+
+def test_a_name_opening_the_question_is_met_whole_when_passages_write_it_whole():
+    # "Lan" alone would be met by "Thái Lan"; "Trước Manning" is not a name.
+    nl = hit("nl", "Vốn của Hà Lan vào Hà Nội đạt 1,3 tỷ USD.")
+    la = hit("la", "Đứng thứ 3 sau Trung Quốc và Thái Lan.")
+    assert unanchored("Hà Lan đứng thứ mấy?", "thứ 3", [nl, la], [nl, la]) == ["Hà Lan"]
+    sb = hit("sb", "Manning là thủ quân lớn tuổi nhất. Trước đó, John Elway giữ kỷ lục.")
+    q = "Trước Manning, ai là thủ quân lớn tuổi nhất?"
+    assert unanchored(q, "John Elway", [sb], [sb]) == []
+
+
 def test_years_are_not_anchors():
     q = "Năm 2030 trục đại lộ sông Hồng có tổng mức đầu tư bao nhiêu?"
     assert unanchored(q, "855 nghìn tỷ đồng [1]", [ROAD, RAIL], [ROAD, RAIL]) == []
