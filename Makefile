@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,11 @@ eval-fresh:  # the same on the third set (checks were since written from its fir
 eval-fourth:  # the same on the fourth set (checks were since written from its misses)
 	$(VENV)/bin/hoidap eval corpus/data/heldout3.jsonl --out eval-out/fourth.jsonl
 
-eval-fifth:  # the same on the fifth set (committed before its first run; one check written since)
+eval-fifth:  # the same on the fifth set (committed before its first run; checks written since)
 	$(VENV)/bin/hoidap eval corpus/data/heldout4.jsonl --out eval-out/fifth.jsonl
+
+eval-sixth:  # the same on the sixth set (committed before its first run)
+	$(VENV)/bin/hoidap eval corpus/data/heldout5.jsonl --out eval-out/sixth.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl

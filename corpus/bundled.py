@@ -48,3 +48,10 @@ def fifth_path() -> Path:
     yes/no), written like the others, once checks had been written from the fourth's
     misses; committed before its first run."""
     return _DATA / "heldout4.jsonl"
+
+
+def sixth_path() -> Path:
+    """A sixth question set for the bundled articles (24 answerable, 16 unanswerable, some
+    in English or without diacritics), written like the others once checks had been written
+    from the fifth's misses; committed before its first run."""
+    return _DATA / "heldout5.jsonl"
