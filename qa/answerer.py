@@ -25,7 +25,7 @@ from qa.grounding import focus, foreign_to, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
 from qa.holders import holder, swapped_office
-from qa.kinds import other_kind
+from qa.kinds import other_kind, planned_instead
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
 from qa.prompt import load_template, render_prompt
@@ -198,7 +198,8 @@ class Answerer:
             head_title(asked, text, passages),
             swapped_office(asked, text, passages),
         )
-        kind = other_kind(asked, text, [p.text for p in passages])
+        texts = [p.text for p in passages]
+        kind = other_kind(asked, text, texts) or planned_instead(asked, text, texts)
         return (
             *unanchored(asked, text, passages, hits),
             *(t for t in titles if t),

@@ -9,7 +9,9 @@ is about something else.
 
 The kinds below were listed from the bundled test set's guesses (its three remaining
 in-domain ones), so the gain there is in-sample; on XQuAD-vi no gold answer of 1,190 is
-flagged, and on the bundled set no right answer.
+flagged, and on the bundled set no right answer. "funding" came later, from the fifth
+set's n040 (the support for a school answered with an export figure); replayed, it flags
+no gold answer and no other recorded answer.
 
 >>> kinds("Năm 2025 Hà Nội thu hút được bao nhiêu vốn FDI?")
 {'investment'}
@@ -33,6 +35,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "investment": ("đầu tư", "vốn đầu tư", "fdi", "rót vốn", "nguồn vốn", "giải ngân"),
     "trade": ("kim ngạch", "xuất khẩu", "nhập khẩu", "xuất nhập khẩu", "thương mại", "buôn bán"),
     "budget": ("ngân sách", "nguồn thu", "thu nội địa"),
+    "funding": ("hỗ trợ kinh phí", "tài trợ", "viện trợ", "kinh phí", "ủng hộ", "quyên góp"),
     "output": ("grdp", "gdp", "tăng trưởng", "quy mô kinh tế"),
     "population": ("dân số",),
     "visitors": ("lượt khách", "du khách", "khách du lịch", "khách quốc tế"),
@@ -98,3 +101,34 @@ def other_kind(question: str, answer: str, texts: list[str]) -> str | None:
     if not stated or any(not k or k & asked for k in stated):
         return None  # some clause holding the answer is of the kind asked, or of none
     return f"{', '.join(sorted(stated[0]))}, not {', '.join(sorted(asked))}"
+
+
+# A plan or a target ("phấn đấu hoàn thành 96,8 km đến 2030"), and a question about what is
+# done already ("hiện nay đã đưa vào vận hành bao nhiêu km?"); folded forms alongside.
+_PLANNED = re.compile(
+    r"\b(?:phấn đấu|dự kiến|kế hoạch|mục tiêu|sẽ|hướng tới|dự định|"
+    r"phan dau|du kien|ke hoach|muc tieu|huong toi|du dinh)\b"
+)
+_DONE = re.compile(r"\b(?:đã|hiện nay|hiện có|đến nay|da|hien nay|hien co|den nay)\b")
+
+
+def planned_instead(question: str, answer: str, texts: list[str]) -> str | None:
+    """ "planned, not done" when the question asks what is done already and every clause
+    holding the answer, a figure or a date, states a plan or a target. Written from the
+    fifth set's n002; replayed, it flags none of 1,291 gold answers (without the figures-only
+    rule, 4 XQuAD-vi ones, beside a "sẽ").
+
+    >>> planned_instead("Hiện nay Hà Nội đã vận hành bao nhiêu km đường sắt?", "96,8 km",
+    ...                 ["Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị."])
+    'planned, not done'
+    >>> planned_instead("Đến 2030 Hà Nội phấn đấu hoàn thành bao nhiêu km?", "96,8 km",
+    ...                 ["Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị."])
+    """
+    asked = question.lower()
+    core = bare(answer)
+    if not _DIGIT.search(core) or not _DONE.search(asked) or _PLANNED.search(asked):
+        return None  # figures only, as in ``other_kind``
+    held = [c.lower() for c in (clause(t, core) for t in texts) if c is not None]
+    if held and all(_PLANNED.search(c) for c in held):
+        return "planned, not done"
+    return None

@@ -187,7 +187,7 @@ def test_a_deputy_s_phó_just_outside_the_window_still_counts():
 @pytest.fixture
 def retriever(tmp_path):
     encoder = FakeEncoder()
-    shown = (NL, GZ, BUDGET, HEAD)
+    shown = (NL, GZ, BUDGET, HEAD, RAIL)
     docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in shown]
     ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
     return Retriever.load(tmp_path / "a", encoder)
@@ -218,6 +218,12 @@ OPEN = dict(min_support=0, min_dense=0, min_grounding=0)
             ("budget, not investment",),
         ),  # qa.kinds
         ("Năm 2025 Hà Nội thu ngân sách bao nhiêu?", "641,7 nghìn tỷ đồng [1].", ()),
+        (
+            "Hiện nay Hà Nội đã vận hành bao nhiêu km đường sắt đô thị?",
+            "96,8 km [1].",
+            ("planned, not done",),
+        ),  # qa.kinds.planned_instead
+        ("Đến 2030 Hà Nội phấn đấu hoàn thành bao nhiêu km đường sắt?", "96,8 km [1].", ()),
     ],
 )
 def test_the_answerer_refuses_an_answer_apart_from_what_was_asked(

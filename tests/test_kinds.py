@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.kinds import KINDS, clause, kinds, other_kind
+from qa.kinds import KINDS, clause, kinds, other_kind, planned_instead
 
 CITY = (
     "Năm 2025 GRDP ước tăng 8,5%, tổng thu ngân sách Nhà nước đạt khoảng 641,7 nghìn tỷ "
@@ -29,6 +29,7 @@ CITY = (
         ("Ai đầu tư vào Hà Nội?", "Hà Lan", None),  # names stand in many clauses
         ("Năm 2025 có gì?", "641,7 nghìn tỷ đồng", None),  # no kind asked
         ("Vốn FDI bao nhiêu?", "9 tỷ USD", None),  # the answer is nowhere
+        ("Amsterdam hỗ trợ bao nhiêu kinh phí xây trường?", "gần 8 tỷ USD", "trade"),
     ],
 )
 def test_a_figure_of_another_kind_is_told_apart(question, answer, other):
@@ -61,3 +62,13 @@ def test_the_clause_holds_the_answer_and_no_clause_end(before, after):
     found = clause(text, "X 12 Y")
     assert "X 12 Y" in found and found in text
     assert not any(c in found for c in ",;()")
+
+
+def test_a_planned_figure_is_no_answer_for_what_is_done():
+    plan = "Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị."
+    done = "Hà Nội đã đưa vào vận hành 2 tuyến, dài 96,8 km."
+    q = "Hiện nay Hà Nội đã vận hành bao nhiêu km đường sắt?"
+    assert planned_instead(q, "96,8 km [1]", [plan]) == "planned, not done"
+    assert planned_instead(q, "96,8 km [1]", [plan, done]) is None  # one clause says done
+    assert planned_instead("Hà Nội phấn đấu hoàn thành bao nhiêu km?", "96,8 km", [plan]) is None
+    assert planned_instead("Hà Nội có bao nhiêu km đường sắt?", "96,8 km", [plan]) is None
