@@ -178,6 +178,10 @@ _ASKED_UNITS = (
     (re.compile(r"\b(?:tinh|quy doi) (?:theo|ra|bang) usd\b|\bbao nhieu (?:[a-z]+ )?usd\b|"
                 r"\bhow (?:much|many) (?:[a-z]+ )?(?:usd|dollars)\b|\bin (?:usd|dollars)\b"),
      re.compile(r"\b(?:usd|đô la|đôla|dollars?)\b|\$")),
+    # A rank ("đứng thứ mấy?"): an ordinal, not the figure it ranks ("426,7 tỷ USD").
+    (re.compile(r"\b(?:thu|hang) may\b|\bxep (?:thu|hang) bao nhieu\b|\bwhat rank\b"),
+     re.compile(r"\b(?:thứ|hạng|đầu|nhất|số một|top|first|second|third|fourth|fifth|"
+                r"largest|biggest|\d+(?:st|nd|rd|th))\b|^\W*\d+\W*$")),
     # A duration: a count of days or years, not a date ("24/6/1967 - 24/6/2022").
     (re.compile(r"\b(?:bao nhieu|may) (?:ngay|tuan|thang|nam|gio|phut)\b(?! gioi)|"
                 r"\bhow many (?:days|weeks|months|years|hours|minutes)\b"),
@@ -211,6 +215,11 @@ def missing_unit(question: str, answer: str) -> bool:
     any other recorded answer. "Bao lâu" is not asked in a unit ("3:08", "năm 1870 đến
     1939" are XQuAD-vi gold answers).
 
+    A rank ("xếp thứ mấy?") must be an ordinal or a bare number, not the figure ranked. Of
+    7 gold answers to such questions, none is flagged.
+
+    >>> missing_unit("GDP của Quảng Châu xếp thứ mấy?", "426,7 tỷ USD [1]")
+    True
     >>> missing_unit("Chuyến thăm kéo dài bao nhiêu ngày?", "24/6/1967 - 24/6/2022 [1]")
     True
     >>> missing_unit("Kỷ niệm bao nhiêu năm?", "55 năm [1]"), missing_unit("Mấy năm?", "55")

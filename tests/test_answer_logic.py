@@ -347,6 +347,15 @@ def test_a_figure_asked_in_a_unit_and_answered_in_none_is_refused(index, questio
         ("How many dollars did it cost?", "5 million yuan", True),
         ("GRDP tính theo USD là bao nhiêu?", "khoảng 7.000 USD [1]", False),
         ("Ngoài 791 triệu USD, Hà Nội nhập khẩu bao nhiêu?", "374 triệu [1]", False),
+        ("Chuyến thăm kéo dài bao nhiêu ngày?", "24/6/1967 - 24/6/2022 [1]", True),
+        ("Chuyen tham keo dai bao nhieu ngay?", "ba ngày [1]", False),
+        ("Hai nước kỷ niệm bao nhiêu năm quan hệ?", "55 [1]", False),  # a bare count
+        ("Duquesne cử bao nhiêu nam giới?", "40", False),  # "nam giới": men, not years
+        ("How many days did the visit last?", "June 2, 2025", True),
+        ("Trận đấu còn lại bao lâu?", "3:08", False),  # "bao lâu" names no unit
+        ("GDP cua Quang Chau xep thu may?", "khoảng 426,7 tỷ USD [1].", True),
+        ("Việt Nam đứng thứ mấy?", "vị trí thứ 3 [1]", False),
+        ("Kenya xếp thứ mấy trên thang đo?", "139", False),
     ],
 )  # fmt: skip
 def test_missing_unit_reads_the_unit_asked_not_every_unit_named(question, answer, missing):
