@@ -35,7 +35,7 @@ import re
 from corpus.normalize import fold_text, has_diacritics, normalize_text
 from qa.answer import bare
 from qa.concise import offers_choice
-from qa.gazetteer import spellings
+from qa.gazetteer import is_place, spellings
 from qa.hit import Hit
 
 _WORD = re.compile(r"[^\W\d_]\w*(?:[&'-]\w+)*")
@@ -52,8 +52,8 @@ def _fold(text: str, folded: bool) -> str:
 
 
 def names(question: str) -> list[tuple[str, ...]]:
-    """Runs of capitalised words; a single word only when it is an acronym, and not the
-    question's first word (capitalised anyway).
+    """Runs of capitalised words; a single word only when it is an acronym or a place the
+    gazetteer knows ("Lào"), and not the question's first word (capitalised anyway).
 
     >>> names("Thủ đô Viêng Chăn và UBND Hà Nội ký gì với FDI?")
     [('Viêng', 'Chăn'), ('UBND', 'Hà', 'Nội'), ('FDI',)]
@@ -62,7 +62,9 @@ def names(question: str) -> list[tuple[str, ...]]:
     found = []
     for run in runs:
         words = tuple(m.group() for m in run)
-        if len(words) == 1 and (run[0].start() == 0 or not _acronym(words[0])):
+        if len(words) == 1 and (
+            run[0].start() == 0 or not (_acronym(words[0]) or is_place(words[0]))
+        ):
             continue
         found.append(words)
     return found

@@ -35,6 +35,8 @@ ROAD = hit("road", "Trục đại lộ sông Hồng có tổng mức đầu tư 
         ("Thủ đô Viêng Chăn có gì?", [("Viêng", "Chăn")]),  # one capitalised word: no name
         ("Năm 2025 FDI vào Hà Nội, Hải Phòng?", [("FDI",), ("Hà", "Nội"), ("Hải", "Phòng")]),
         ("ha lan dau tu bao nhieu?", []),
+        ("Việt Nam đứng thứ mấy tại Campuchia?", [("Việt", "Nam"), ("Campuchia",)]),  # a place
+        ("Việt Nam đứng thứ mấy tại Đây?", [("Việt", "Nam")]),  # one word, no place
     ],
 )
 def test_names_are_runs_of_capitalised_words_or_acronyms(question, expected):
