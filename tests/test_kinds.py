@@ -72,3 +72,12 @@ def test_a_planned_figure_is_no_answer_for_what_is_done():
     assert planned_instead(q, "96,8 km [1]", [plan, done]) is None  # one clause says done
     assert planned_instead("Hà Nội phấn đấu hoàn thành bao nhiêu km?", "96,8 km", [plan]) is None
     assert planned_instead("Hà Nội có bao nhiêu km đường sắt?", "96,8 km", [plan]) is None
+
+
+def test_a_reached_figure_is_no_answer_for_a_plan():
+    reached = "Năm 2025, tổng thu ngân sách đạt khoảng 641,7 nghìn tỷ đồng."
+    q = "Dự toán thu ngân sách năm 2025 là bao nhiêu?"
+    assert planned_instead(q, "641,7 nghìn tỷ đồng", [reached]) == "done, not planned"
+    target = "Thành phố đặt chỉ tiêu thu ngân sách 641,7 nghìn tỷ đồng."
+    assert planned_instead(q, "641,7 nghìn tỷ đồng", [target]) is None
+    assert planned_instead("Thu ngân sách đạt bao nhiêu?", "641,7 nghìn tỷ", [reached]) is None
