@@ -24,7 +24,7 @@ from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, foreign_to, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
-from qa.holders import holder, swapped_office
+from qa.holders import holder, place_for_person, swapped_office
 from qa.kinds import other_kind, planned_instead
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
@@ -197,6 +197,7 @@ class Answerer:
             deputy_title(asked, text, passages),
             head_title(asked, text, passages),
             swapped_office(asked, text, passages),
+            place_for_person(asked, text),
         )
         texts = [p.text for p in passages]
         kind = other_kind(asked, text, texts) or planned_instead(asked, text, texts)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.normalize import has_diacritics, normalize_text
+from corpus.normalize import fold_text, has_diacritics, normalize_text
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.anchors import OFFICES, capital_runs, names
@@ -231,3 +231,27 @@ def swapped_office(question: str, answer: str, passages: list[Hit]) -> str | Non
         if any(_holds(swapped, t) for t in titles):
             return " ".join(swapped)
     return None
+
+
+_FOLDED_OFFICES = re.compile(r"\b(?:" + "|".join(fold_text(o) for o in OFFICES) + r")\b")
+_ENGLISH_OFFICES = re.compile(
+    r"\b(?:ambassador|secretary|chairman|chairwoman|mayor|president|minister|governor)\b"
+)
+
+
+def place_for_person(question: str, answer: str) -> str | None:
+    """ "a place, not a person" when the question asks who holds an office and the answer
+    is only a place's name: asked who Laos's ambassador is, a small model names a country.
+    Written from the sixth set's p008; no gold answer to such a question is a place.
+
+    >>> place_for_person("Dai su Lao tai Viet Nam la ai?", "Hà Lan [1].")
+    'a place, not a person'
+    >>> place_for_person("Đại sứ Lào tại Việt Nam là ai?", "Ông Khamphao [1].")
+    >>> place_for_person("Ai đầu tư nhiều nhất vào Lào?", "Trung Quốc [1].")  # no office
+    """
+    asked = fold_text(normalize_text(question)).lower()
+    if not re.search(r"\b(?:ai|who)\b", asked):
+        return None
+    if not (_FOLDED_OFFICES.search(asked) or _ENGLISH_OFFICES.search(asked)):
+        return None
+    return "a place, not a person" if is_place(bare(answer)) else None

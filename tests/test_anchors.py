@@ -226,6 +226,7 @@ OPEN = dict(min_support=0, min_dense=0, min_grounding=0)
             ("planned, not done",),
         ),  # qa.kinds.planned_instead
         ("Đến 2030 Hà Nội phấn đấu hoàn thành bao nhiêu km đường sắt?", "96,8 km [1].", ()),
+        ("Dai su Lao tai Viet Nam la ai?", "Hà Lan [1].", ("a place, not a person",)),
     ],
 )
 def test_the_answerer_refuses_an_answer_apart_from_what_was_asked(
