@@ -40,6 +40,8 @@ MIN_SLOT_LEAD = 4  # syllables, for a lead that ends where the question word sto
 _ASKING = ("như thế nào", "thế nào", "bao nhiêu", "bao giờ", "bao lâu", "khi nào", "tại sao",
            "vì sao", "làm gì", "ở đâu", "thứ mấy", "nào", "gì", "ai", "đâu", "mấy")  # fmt: skip
 _ASKING_FOLDED = tuple(fold_text(w) for w in _ASKING if fold_text(w) not in {"may", "dau"})
+_ASKING_ENGLISH = ("how many", "how much", "how long", "which", "what", "whose", "whom", "who",
+                   "where", "when", "why")  # fmt: skip
 
 
 def slot_word(question: str, folded: bool) -> str | None:
@@ -50,10 +52,18 @@ def slot_word(question: str, folded: bool) -> str | None:
     'hướng'
     >>> slot_word("Tại sao Harvard kết thúc chương trình?", False)
     'trình'
+
+    In English the last question word counts: the first may open a relative clause
+    ("Guangzhou, whose mayor …, is a city in which country?").
+
+    >>> slot_word("Guangzhou, whose mayor met him, is a city in which country?", True)
+    'in'
     """
     q = syllables(question, folded)
-    asking = [w.split() for w in (_ASKING_FOLDED if folded else _ASKING)]
-    for i in range(len(q)):
+    english = query_language(question) == ENGLISH
+    words = _ASKING_ENGLISH if english else _ASKING_FOLDED if folded else _ASKING
+    asking = [w.split() for w in words]
+    for i in reversed(range(len(q))) if english else range(len(q)):
         for w in asking:
             if q[i : i + len(w)] == w:
                 at_end = i + len(w) == len(q)

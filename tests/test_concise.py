@@ -31,6 +31,9 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Vì bất lợi [1]."),
         ("Sieu do thi nay dung thu may ve dan so?", "Sieu do thi nay dung thu hai ve dan so [1]",
          "Thu hai ve dan so [1]"),
+        # English: the lead up to the last question word ("whose" opens a relative clause)
+        ("Guangzhou, whose mayor met Hanoi's leaders, is a city in which country?",
+         "Guangzhou, whose mayor met Hanoi's leaders, is a city in China [1].", "China [1]."),
     ],
 )  # fmt: skip
 def test_a_restated_lead_is_cut(question, answer, trimmed):
@@ -78,6 +81,8 @@ def test_a_lead_that_is_the_answers_own_is_kept(question, answer):
         ("Máy bay cất cánh ở đâu?", False, "cánh"),
         ("Hà Nội ký bao nhiêu thỏa thuận?", False, "ký"),
         ("Hà Nội ký thỏa thuận.", False, None),
+        ("Who is the envoy who met them?", True, "envoy"),  # English: the last one
+        ("Which city did he visit?", True, "visit"),
     ],
 )
 def test_slot_word_is_the_word_before_the_question_word(question, folded, slot):
