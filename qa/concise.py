@@ -34,6 +34,7 @@ from qa.language import ENGLISH, query_language
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
 MIN_SLOT_LEAD = 4  # syllables, for a lead that ends where the question word stood
+MIN_TAIL = 3  # syllables of the question after its question word, repeated at the end
 # Question words, longest first where one holds another. Folded, "may" (máy), "dau" (đầu)
 # and "sao" alone are other words, so only their longer phrases count.
 # "thứ mấy" is asked whole: its answer is "thứ ba", not "ba".
@@ -60,15 +61,45 @@ def slot_word(question: str, folded: bool) -> str | None:
     'in'
     """
     q = syllables(question, folded)
+    at = _asked_at(question, q, folded)
+    if at is None:
+        return None
+    i, end = at
+    return q[i - 1] if i > 0 else (None if end == len(q) else q[-1])
+
+
+def _asked_at(question: str, q: list[str], folded: bool) -> tuple[int, int] | None:
+    """Where the question word stands among the question's syllables ``q``."""
     english = query_language(question) == ENGLISH
     words = _ASKING_ENGLISH if english else _ASKING_FOLDED if folded else _ASKING
     asking = [w.split() for w in words]
     for i in reversed(range(len(q))) if english else range(len(q)):
         for w in asking:
             if q[i : i + len(w)] == w:
-                at_end = i + len(w) == len(q)
-                return q[i - 1] if i > 0 else (None if at_end else q[-1])
+                return i, i + len(w)
     return None
+
+
+def _trim_frame(question: str, body: str, folded: bool) -> str:
+    """The words that fill the question word's place when ``body`` repeats the question
+    around them: question words before, and the question's own words after the question
+    word, ``MIN_TAIL`` syllables or more, to the end ("Bức tường của ai có mảnh vỡ …?" →
+    "Bức tường Hadrian có mảnh vỡ …" gives "Hadrian")."""
+    q = syllables(question, folded)
+    at = _asked_at(question, q, folded)
+    words = list(_WORD.finditer(body))
+    keys = [" ".join(syllables(m.group(0), folded)) for m in words]
+    tail = len(q) - at[1] if at else 0
+    if tail < MIN_TAIL or len(keys) <= tail or keys[-tail:] != q[at[1] :]:
+        return body
+    lead = 0
+    while lead < len(keys) - tail and keys[lead] in q[: at[0]]:
+        lead += 1
+    filler = words[lead : len(keys) - tail]
+    if not lead or not filler or all(k in q for k in keys[lead : len(keys) - tail]):
+        return body
+    kept = body[filler[0].start() : filler[-1].end()]
+    return kept[:1].upper() + kept[1:]
 
 
 def _trim_lead(asked: set[str], body: str, folded: bool, slot: str | None = None) -> str:
@@ -98,6 +129,13 @@ def trim_restatement(question: str, answer: str) -> str:
     'Ông A [1]. Ông B [2].'
     >>> trim_restatement("Ai là Bí thư?", "Bí thư là [1].")  # nothing of its own: kept
     'Bí thư là [1].'
+
+    An answer that repeats the question around what fills its question word keeps only that
+    (replayed on every recorded answer: 2 XQuAD-vi answers changed, both to the gold):
+
+    >>> trim_restatement("Bức tường của ai có mảnh vỡ ở quanh Newcastle?",
+    ...                  "Bức tường Hadrian có mảnh vỡ ở quanh Newcastle [1].")
+    'Hadrian [1].'
     """
     if asks_yes_no(question):  # "Hà Lan đã đầu tư …" is the answer to "… có đầu tư … không?"
         return answer
@@ -109,7 +147,8 @@ def trim_restatement(question: str, answer: str) -> str:
         sentence = answer[s:e]
         first = MARKER.search(sentence)
         cut = first.start() if first else len(sentence)
-        parts.append(_trim_lead(asked, sentence[:cut], folded, slot) + sentence[cut:])
+        body = _trim_frame(question, sentence[:cut], folded)
+        parts.append(_trim_lead(asked, body, folded, slot) + sentence[cut:])
     return " ".join(p.strip() for p in parts if p.strip())
 
 

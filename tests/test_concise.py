@@ -29,8 +29,12 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Hai bên tận dụng di sản văn hóa để thu hút du khách [1].", "Thu hút du khách [1]."),
         ("Tại sao Harvard bỏ nhập học sớm?", "Harvard bỏ nhập học sớm vì bất lợi [1].",
          "Vì bất lợi [1]."),
+        ("Sieu do thi nay dung thu may?", "Sieu do thi nay dung thu hai [1]", "Thu hai [1]"),
+        # the question's words after the question word repeated too: only what fills it
         ("Sieu do thi nay dung thu may ve dan so?", "Sieu do thi nay dung thu hai ve dan so [1]",
-         "Thu hai ve dan so [1]"),
+         "Thu hai [1]"),
+        ("Bức tường của ai có mảnh vỡ ở quanh Newcastle?",
+         "Bức tường Hadrian có mảnh vỡ ở quanh Newcastle [1].", "Hadrian [1]."),
         # English: the lead up to the last question word ("whose" opens a relative clause)
         ("Guangzhou, whose mayor met Hanoi's leaders, is a city in which country?",
          "Guangzhou, whose mayor met Hanoi's leaders, is a city in China [1].", "China [1]."),
