@@ -98,7 +98,7 @@ def _trim_frame(question: str, body: str, folded: bool) -> str:
     filler = words[lead : len(keys) - tail]
     if not lead or not filler or all(k in q for k in keys[lead : len(keys) - tail]):
         return body
-    kept = body[filler[0].start() : filler[-1].end()]
+    kept = body[filler[0].start() : filler[-1].end()] + body[words[-1].end() :]  # its "."
     return kept[:1].upper() + kept[1:]
 
 

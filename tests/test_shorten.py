@@ -91,7 +91,8 @@ def answerer_over(tmp_path, articles):
 
 
 def test_answerer_shortens_then_cites(answerer_over):
-    question = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
+    # (had it ended "… vào Hà Nội?", the question's own end, qa.concise would cut it alone)
+    question = "Hà Lan đã đầu tư bao nhiêu vào Thủ đô Hà Nội?"
     said = "Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội [1]."
 
     def reply(messages):
