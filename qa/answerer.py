@@ -25,7 +25,7 @@ from qa.grounding import focus, foreign_to, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
 from qa.holders import holder, place_for_person, swapped_office
-from qa.kinds import other_kind, planned_instead
+from qa.kinds import wrong_kind
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
 from qa.prompt import load_template, render_prompt
@@ -199,8 +199,7 @@ class Answerer:
             swapped_office(asked, text, passages),
             place_for_person(asked, text),
         )
-        texts = [p.text for p in passages]
-        kind = other_kind(asked, text, texts) or planned_instead(asked, text, texts)
+        kind = wrong_kind(asked, text, [p.text for p in passages])
         return (
             *unanchored(asked, text, passages, hits),
             *(t for t in titles if t),

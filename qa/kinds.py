@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from corpus.normalize import has_diacritics
+from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import bare
 
@@ -141,4 +142,43 @@ def planned_instead(question: str, answer: str, texts: list[str]) -> str | None:
             return "done, not planned"
     elif _DONE.search(asked) and all(_PLANNED.search(c) for c in held):
         return "planned, not done"
+    return None
+
+
+_YEAR = re.compile(r"(?<![\d.,/])(1\d{3}|20\d{2})(?![\d.,])")
+
+
+def other_year(question: str, answer: str, texts: list[str]) -> str | None:
+    """ "2024, not 2025" when the question names a year and every sentence holding the
+    answer, a figure, names years, none of them the question's: another year's figure. An
+    answer that names a year itself, or a sentence naming none, is not judged.
+
+    Replayed on gold answers: 1 of the 96 XQuAD-vi ones to questions naming a year is
+    flagged (a change "from 75,8% in 1970 to 55,1%" asked for 2010), none of the own
+    sets'. Of the recorded answers it flags two answered unanswerables ("riêng năm 2024"
+    answered with the total since 2022; 2024's growth answered with 2025's) and nothing else.
+
+    >>> other_year("Kim ngạch năm 2024 đạt bao nhiêu?", "gần 8 tỷ USD",
+    ...            ["Từ năm 2022 đến nay, kim ngạch đạt gần 8 tỷ USD."])
+    '2022, not 2024'
+    >>> other_year("Kim ngạch năm 2022 đạt bao nhiêu?", "gần 8 tỷ USD",
+    ...            ["Từ năm 2022 đến nay, kim ngạch đạt gần 8 tỷ USD."])
+    """
+    asked = set(_YEAR.findall(question))
+    core = bare(answer).lower()
+    if not asked or not _DIGIT.search(core) or _YEAR.search(core):
+        return None  # figures only, as in ``other_kind``; a year answered is not judged
+    held = [t[s:e] for t in texts for s, e in sentence_spans(t) if core in t[s:e].lower()]
+    named = [set(_YEAR.findall(s)) for s in held]
+    if not named or any(not years or years & asked for years in named):
+        return None
+    return f"{', '.join(sorted(named[0]))}, not {', '.join(sorted(asked))}"
+
+
+def wrong_kind(question: str, answer: str, texts: list[str]) -> str | None:
+    """Why the figure answered is not of the kind asked (``other_kind``), not at the stage
+    asked (``planned_instead``) or not of the year asked (``other_year``), or None."""
+    for check in (other_kind, planned_instead, other_year):
+        if found := check(question, answer, texts):
+            return found
     return None

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.kinds import KINDS, clause, kinds, other_kind, planned_instead
+from qa.kinds import KINDS, clause, kinds, other_kind, other_year, planned_instead, wrong_kind
 
 CITY = (
     "Năm 2025 GRDP ước tăng 8,5%, tổng thu ngân sách Nhà nước đạt khoảng 641,7 nghìn tỷ "
@@ -81,3 +81,21 @@ def test_a_reached_figure_is_no_answer_for_a_plan():
     target = "Thành phố đặt chỉ tiêu thu ngân sách 641,7 nghìn tỷ đồng."
     assert planned_instead(q, "641,7 nghìn tỷ đồng", [target]) is None
     assert planned_instead("Thu ngân sách đạt bao nhiêu?", "641,7 nghìn tỷ", [reached]) is None
+
+
+def test_a_figure_of_another_year_is_no_answer_for_the_year_asked():
+    total = "Từ năm 2022 đến nay, kim ngạch Việt Nam - Lào đạt gần 8 tỷ USD."
+    q = "Kim ngạch Việt Nam - Lào riêng năm 2024 đạt bao nhiêu?"
+    assert other_year(q, "gần 8 tỷ USD [1].", [total]) == "2022, not 2024"
+    assert other_year(q.replace("2024", "2022"), "gần 8 tỷ USD", [total]) is None
+    undated = "Kim ngạch đạt gần 8 tỷ USD."  # a sentence naming no year: not judged
+    assert other_year(q, "gần 8 tỷ USD", [total, undated]) is None
+    assert other_year("Năm 2024 là năm gì?", "2022", [total]) is None  # a year answered
+    assert other_year("Năm 2024 ai đến?", "Kees van Baar", ["Năm 2023 Kees van Baar đến."]) is None
+
+
+def test_wrong_kind_gives_the_first_reason_found():
+    plan = "Đến 2030, Hà Nội phấn đấu hoàn thành 96,8 km đường sắt đô thị."
+    q = "Hiện nay Hà Nội đã vận hành bao nhiêu km đường sắt?"
+    assert wrong_kind(q, "96,8 km", [plan]) == "planned, not done"
+    assert wrong_kind("Đến 2030 Hà Nội hoàn thành bao nhiêu km?", "96,8 km", [plan]) is None
