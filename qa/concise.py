@@ -84,7 +84,9 @@ def _trim_frame(question: str, body: str, folded: bool) -> str:
     """The words that fill the question word's place when ``body`` repeats the question
     around them: question words before, and the question's own words after the question
     word, ``MIN_TAIL`` syllables or more, to the end ("Bức tường của ai có mảnh vỡ …?" →
-    "Bức tường Hadrian có mảnh vỡ …" gives "Hadrian")."""
+    "Bức tường Hadrian có mảnh vỡ …" gives "Hadrian"). Before "nào" (which) stands the
+    head of the answer's own noun phrase, so the lead stays: "Dòng lục lạp nào có ở …?" →
+    "Dòng lục lạp xanh lục có ở …" gives "Dòng lục lạp xanh lục"."""
     q = syllables(question, folded)
     at = _asked_at(question, q, folded)
     words = list(_WORD.finditer(body))
@@ -95,9 +97,12 @@ def _trim_frame(question: str, body: str, folded: bool) -> str:
     lead = 0
     while lead < len(keys) - tail and keys[lead] in q[: at[0]]:
         lead += 1
-    filler = words[lead : len(keys) - tail]
-    if not lead or not filler or all(k in q for k in keys[lead : len(keys) - tail]):
+    own = keys[lead : len(keys) - tail]
+    if not lead or not own or all(k in q for k in own):
         return body
+    filler = words[
+        0 if q[at[0] : at[1]] in (["nào"], ["nao"], ["which"]) else lead : len(own) + lead
+    ]
     kept = body[filler[0].start() : filler[-1].end()] + body[words[-1].end() :]  # its "."
     return kept[:1].upper() + kept[1:]
 

@@ -2,8 +2,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# Property tests check what holds, not how fast: on a loaded 2-core machine an example can
+# take longer than Hypothesis's default 200 ms deadline and fail a correct test.
+settings.register_profile("hoidap", deadline=None)
+settings.load_profile("hoidap")
 
 from fakes import FakeEncoder  # noqa: E402
 

@@ -35,6 +35,8 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Thu hai [1]"),
         ("Bức tường của ai có mảnh vỡ ở quanh Newcastle?",
          "Bức tường Hadrian có mảnh vỡ ở quanh Newcastle [1].", "Hadrian [1]."),
+        ("Dòng lục lạp nào có ở thực vật đất liền?",  # "nào": the lead is the answer's head
+         "Dòng lục lạp xanh lục có ở thực vật đất liền [1].", "Dòng lục lạp xanh lục [1]."),
         # English: the lead up to the last question word ("whose" opens a relative clause)
         ("Guangzhou, whose mayor met Hanoi's leaders, is a city in which country?",
          "Guangzhou, whose mayor met Hanoi's leaders, is a city in China [1].", "China [1]."),
