@@ -14,10 +14,12 @@ lại" keeps "Tăng trở lại"; "Tại sao X?" → "X vì Y" keeps "Vì Y"). T
 ``MIN_SLOT_LEAD`` syllables or more, since a short one is often the head of the answer's
 own noun phrase ("Dòng lục lạp nào …?" → "Dòng lục lạp xanh lục").
 
-Only the lead: a tail of question words ("… có ở thực vật đất liền") looks the same as
-the end of a right answer ("dòng lục lạp xanh lục" when "lục" was asked about), and cutting
-it lost more than it gained on both test sets. An answer with no word of its own is left
-as it is; ``echoes`` tells the answerer to ask again (qa.answerer).
+A tail of question words alone is not cut: it looks the same as the end of a right answer
+("dòng lục lạp xanh lục" when "lục" was asked about), and cutting it lost more than it
+gained on both test sets. It is cut only as part of the question's whole frame: the
+question's words before its question word, the answer's own words, then all of the
+question's words after it (``MIN_TAIL`` syllables or more). An answer with no word of its
+own is left as it is; ``echoes`` tells the answerer to ask again (qa.answerer).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
 MIN_SLOT_LEAD = 4  # syllables, for a lead that ends where the question word stood
 MIN_TAIL = 3  # syllables of the question after its question word, repeated at the end
+_HEADED = (["nào"], ["nao"], ["which"])  # "X nào?": X heads the answer's noun phrase
 # Question words, longest first where one holds another. Folded, "may" (máy), "dau" (đầu)
 # and "sao" alone are other words, so only their longer phrases count.
 # "thứ mấy" is asked whole: its answer is "thứ ba", not "ba".
@@ -100,9 +103,8 @@ def _trim_frame(question: str, body: str, folded: bool) -> str:
     own = keys[lead : len(keys) - tail]
     if not lead or not own or all(k in q for k in own):
         return body
-    filler = words[
-        0 if q[at[0] : at[1]] in (["nào"], ["nao"], ["which"]) else lead : len(own) + lead
-    ]
+    start = 0 if q[at[0] : at[1]] in _HEADED else lead
+    filler = words[start : lead + len(own)]
     kept = body[filler[0].start() : filler[-1].end()] + body[words[-1].end() :]  # its "."
     return kept[:1].upper() + kept[1:]
 
