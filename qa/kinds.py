@@ -145,7 +145,7 @@ def planned_instead(question: str, answer: str, texts: list[str]) -> str | None:
     return None
 
 
-_YEAR = re.compile(r"(?<![\d.,/])(1\d{3}|20\d{2})(?![\d.,])")
+_YEAR = re.compile(r"(?<![\d.,/])(1\d{3}|20\d{2})(?!\d|[.,]\d)")
 
 
 def other_year(question: str, answer: str, texts: list[str]) -> str | None:
@@ -154,9 +154,10 @@ def other_year(question: str, answer: str, texts: list[str]) -> str | None:
     answer that names a year itself, or a sentence naming none, is not judged.
 
     Replayed on gold answers: 1 of the 96 XQuAD-vi ones to questions naming a year is
-    flagged (a change "from 75,8% in 1970 to 55,1%" asked for 2010), none of the own
-    sets'. Of the recorded answers it flags two answered unanswerables ("riêng năm 2024"
-    answered with the total since 2022; 2024's growth answered with 2025's) and nothing else.
+    flagged (a 2010 drought's area, the sentence naming only 2005), none of the own sets'.
+    Of the recorded answers it flags five answered unanswerables ("riêng năm 2024" answered
+    with the total since 2022, 2024's growth with 2025's, and three figures "đến hết năm
+    2024," given for 2023 or 2025) and nothing else.
 
     >>> other_year("Kim ngạch năm 2024 đạt bao nhiêu?", "gần 8 tỷ USD",
     ...            ["Từ năm 2022 đến nay, kim ngạch đạt gần 8 tỷ USD."])

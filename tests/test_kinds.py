@@ -88,6 +88,8 @@ def test_a_figure_of_another_year_is_no_answer_for_the_year_asked():
     q = "Kim ngạch Việt Nam - Lào riêng năm 2024 đạt bao nhiêu?"
     assert other_year(q, "gần 8 tỷ USD [1].", [total]) == "2022, not 2024"
     assert other_year(q.replace("2024", "2022"), "gần 8 tỷ USD", [total]) is None
+    upto = "Đến hết năm 2024, kim ngạch đạt khoảng 1,165 tỷ USD."  # a year before a comma
+    assert other_year("Kim ngạch năm 2025?", "khoảng 1,165 tỷ USD", [upto]) == "2024, not 2025"
     undated = "Kim ngạch đạt gần 8 tỷ USD."  # a sentence naming no year: not judged
     assert other_year(q, "gần 8 tỷ USD", [total, undated]) is None
     assert other_year("Năm 2024 là năm gì?", "2022", [total]) is None  # a year answered
