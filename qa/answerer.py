@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.anchors import deputy_title, head_title, invented_names, unanchored
+from qa.anchors import invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import asks_yes_no, copies_question, echoes, trim_restatement, vietnamese_yes_no
@@ -41,6 +41,7 @@ from qa.refusal import (
 )
 from qa.retriever import Retriever, clean_query
 from qa.shorten import shorten
+from qa.titles import deputy_title, head_title
 
 
 class Answerer:
@@ -186,7 +187,7 @@ class Answerer:
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
         """What the question names that the answer does not stand beside, a deputy for the
-        office holder or the reverse (qa.anchors), the other country's envoy
+        office holder or the reverse (qa.titles), the other country's envoy
         (qa.holders.swapped_office), and the kind of fact the answer states
         when not the kind asked (qa.kinds)."""
         if not self.policy.anchors:

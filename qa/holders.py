@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from corpus.normalize import fold_text, has_diacritics, normalize_text
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
-from qa.anchors import OFFICES, capital_runs, names
+from qa.anchors import capital_runs, names
 from qa.answer import bare, rewrap
 from qa.gazetteer import is_place
 from qa.hit import Hit
+from qa.titles import OFFICES
 
 _ASKS_WHO = re.compile(r"\b(?:ai|nào)\b")
 _TITLES = sorted(

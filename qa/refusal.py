@@ -21,7 +21,7 @@ Two checks, both cheap:
    best one shown (``min_focus``, qa.grounding.focus) is a nearby fact, quoted.
 7. What the answer stands beside: a name or number of the question that a passage shown
    mentions but no passage holding the answer does, a deputy's title where the question
-   asks for the office holder or the reverse (qa.anchors), or a figure of another kind
+   asks for the office holder or the reverse (qa.titles), or a figure of another kind
    than the one asked, budget revenue for investment (qa.kinds); ``anchors`` switches
    them all.
 

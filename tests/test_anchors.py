@@ -7,12 +7,13 @@ from hypothesis import strategies as st
 
 from corpus.article import Article
 from embeddings.ingest import ingest
-from qa.anchors import deputy_title, head_title, invented_names, names, unanchored
+from qa.anchors import invented_names, names, unanchored
 from qa.answerer import Answerer
 from qa.hit import Hit
 from qa.library import open_index
 from qa.refusal import RefusalPolicy
 from qa.retriever import Retriever
+from qa.titles import deputy_title, head_title
 
 
 def hit(doc: str, text: str, title: str = "Tin") -> Hit:
