@@ -83,15 +83,14 @@ def _asked_at(question: str, q: list[str], folded: bool) -> tuple[int, int] | No
     return None
 
 
-def _trim_frame(question: str, body: str, folded: bool) -> str:
+def _trim_frame(q: list[str], at: tuple[int, int] | None, body: str, folded: bool) -> str:
     """The words that fill the question word's place when ``body`` repeats the question
     around them: question words before, and the question's own words after the question
     word, ``MIN_TAIL`` syllables or more, to the end ("Bức tường của ai có mảnh vỡ …?" →
     "Bức tường Hadrian có mảnh vỡ …" gives "Hadrian"). Before "nào" (which) stands the
     head of the answer's own noun phrase, so the lead stays: "Dòng lục lạp nào có ở …?" →
-    "Dòng lục lạp xanh lục có ở …" gives "Dòng lục lạp xanh lục"."""
-    q = syllables(question, folded)
-    at = _asked_at(question, q, folded)
+    "Dòng lục lạp xanh lục có ở …" gives "Dòng lục lạp xanh lục". ``q`` is the question's
+    syllables, ``at`` where its question word stands (``_asked_at``)."""
     words = list(_WORD.finditer(body))
     keys = [" ".join(syllables(m.group(0), folded)) for m in words]
     tail = len(q) - at[1] if at else 0
@@ -147,14 +146,15 @@ def trim_restatement(question: str, answer: str) -> str:
     if asks_yes_no(question):  # "Hà Lan đã đầu tư …" is the answer to "… có đầu tư … không?"
         return answer
     folded = not has_diacritics(question)
-    asked = set(syllables(question, folded))  # the search index's own word keys
+    q = syllables(question, folded)  # the search index's own word keys
+    asked, at = set(q), _asked_at(question, q, folded)
     slot = slot_word(question, folded)
     parts = []
     for s, e in sentence_spans(answer) or [(0, len(answer))]:
         sentence = answer[s:e]
         first = MARKER.search(sentence)
         cut = first.start() if first else len(sentence)
-        body = _trim_frame(question, sentence[:cut], folded)
+        body = _trim_frame(q, at, sentence[:cut], folded)
         parts.append(_trim_lead(asked, body, folded, slot) + sentence[cut:])
     return " ".join(p.strip() for p in parts if p.strip())
 
