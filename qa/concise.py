@@ -44,6 +44,9 @@ _HEADED = (["nào"], ["nao"], ["which"])  # "X nào?": X heads the answer's noun
 _ASKING = ("như thế nào", "thế nào", "bao nhiêu", "bao giờ", "bao lâu", "khi nào", "tại sao",
            "vì sao", "làm gì", "ở đâu", "thứ mấy", "nào", "gì", "ai", "đâu", "mấy")  # fmt: skip
 _ASKING_FOLDED = tuple(fold_text(w) for w in _ASKING if fold_text(w) not in {"may", "dau"})
+# Words between a question's frame and its question word that an answer drops: "… thiếu
+# điều gì?" is answered "… thiếu xúc tu", "… liên quan đến là gì?" "… liên quan đến sự …".
+_FILLERS = {"điều", "cái", "là", "dieu", "cai", "la"}
 _ASKING_ENGLISH = ("how many", "how much", "how long", "which", "what", "whose", "whom", "who",
                    "where", "when", "why")  # fmt: skip
 
@@ -108,6 +111,29 @@ def _trim_frame(q: list[str], at: tuple[int, int] | None, body: str, folded: boo
     return kept[:1].upper() + kept[1:]
 
 
+def _trim_opening(q: list[str], at: tuple[int, int] | None, body: str, folded: bool) -> str:
+    """``body`` without its opening when that opening is the whole question up to its
+    closing question word (fillers such as "điều" left out), ``MIN_SLOT_LEAD`` syllables
+    or more: "Các hóa thạch … thiếu điều gì?" → "Các hóa thạch … thiếu xúc tu" gives
+    "Xúc tu". Only the question's whole opening counts: "Một hình thức của bất tuân dân
+    sự là gì?" → "Bất tuân dân sự phi cách mạng" is kept, its lead heads the answer."""
+    if at is None or at[1] != len(q) or q[at[0] : at[1]] in _HEADED:
+        return body
+    end = at[0]
+    while end > 0 and q[end - 1] in _FILLERS:
+        end -= 1
+    words = list(_WORD.finditer(body))
+    keys = [" ".join(syllables(m.group(0), folded)) for m in words]
+    if end < MIN_SLOT_LEAD or keys[:end] != q[:end]:
+        return body
+    while end < len(keys) and keys[end] in _FILLERS:  # the answer's own "là"
+        end += 1
+    if end >= len(keys):
+        return body
+    kept = body[words[end].start() :]
+    return kept[:1].upper() + kept[1:]
+
+
 def _trim_lead(asked: set[str], body: str, folded: bool, slot: str | None = None) -> str:
     words = list(_WORD.finditer(body))
     keys = [" ".join(syllables(m.group(0), folded)) for m in words]
@@ -154,7 +180,7 @@ def trim_restatement(question: str, answer: str) -> str:
         sentence = answer[s:e]
         first = MARKER.search(sentence)
         cut = first.start() if first else len(sentence)
-        body = _trim_frame(q, at, sentence[:cut], folded)
+        body = _trim_opening(q, at, _trim_frame(q, at, sentence[:cut], folded), folded)
         parts.append(_trim_lead(asked, body, folded, slot) + sentence[cut:])
     return " ".join(p.strip() for p in parts if p.strip())
 

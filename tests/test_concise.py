@@ -37,6 +37,11 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Bức tường Hadrian có mảnh vỡ ở quanh Newcastle [1].", "Hadrian [1]."),
         ("Dòng lục lạp nào có ở thực vật đất liền?",  # "nào": the lead is the answer's head
          "Dòng lục lạp xanh lục có ở thực vật đất liền [1].", "Dòng lục lạp xanh lục [1]."),
+        # the whole question up to its closing question word, "điều"/"là" left out
+        ("Các hóa thạch ở Burgess Shale thiếu điều gì?",
+         "Các hóa thạch ở Burgess Shale thiếu xúc tu [1].", "Xúc tu [1]."),
+        ("Thời gian tăng trưởng dài hơn liên quan đến là gì?",
+         "Thời gian tăng trưởng dài hơn liên quan đến sự bình đẳng [1].", "Sự bình đẳng [1]."),
         # English: the lead up to the last question word ("whose" opens a relative clause)
         ("Guangzhou, whose mayor met Hanoi's leaders, is a city in which country?",
          "Guangzhou, whose mayor met Hanoi's leaders, is a city in China [1].", "China [1]."),
@@ -68,6 +73,11 @@ def test_answers_that_do_not_restate_are_kept(answer):
         # the lead stops at a word of the answer's own, before reaching the slot
         ("Sự tiến hóa của phần nào của hệ miễn dịch xảy ra ở cá?",
          "Sự tiến hóa của hệ miễn dịch thích ứng xảy ra ở cá [1]."),
+        # only part of the question's opening: that lead heads the answer's noun phrase
+        ("Một hình thức đơn giản của bất tuân dân sự là gì?",
+         "Bất tuân dân sự phi cách mạng [1]."),
+        # the whole opening, but "nào" asks for a kind of what it names
+        ("Tesla chết năm nào?", "Tesla chết năm 1943 [1]."),
         # nothing of its own after the slot
         ("Hà Nội muốn giữ vững danh hiệu gì?", "Hà Nội muốn giữ vững danh hiệu [1]."),
     ],
