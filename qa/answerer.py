@@ -18,7 +18,7 @@ from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import asks_yes_no, copies_question, echoes, trim_restatement, vietnamese_yes_no
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
-from qa.dates import snap_dates
+from qa.dates import range_as_written, snap_dates
 from qa.gazetteer import with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, foreign_to, grounding
@@ -238,11 +238,12 @@ class Answerer:
 def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
     """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
     passages' way; in Vietnamese, a yearly figure where one is asked (qa.rates.per_year)
-    and small numbers in words where the passages write them so (qa.numerals); a heading's
-    ISO date as the text writes that day (qa.dates)."""
+    and small numbers in words where the passages write them so (qa.numerals), a range as
+    the text writes it; a heading's ISO date as the text writes that day (qa.dates)."""
     answer = snap_dates(answer, passages)
     if language != ENGLISH:
         answer = spell_as_written(per_year(query, answer, passages), passages, query)
+        answer = range_as_written(answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
 
 

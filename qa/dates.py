@@ -46,3 +46,37 @@ def snap_dates(answer: str, passages: list[Hit]) -> str:
         return m.group(0)
 
     return _ISO.sub(fix, answer)
+
+
+_RANGE = re.compile(r"(?<![\d.,/])(\d{1,4})\s*[-–]\s*(\d{1,4})(?![\d/]|[.,]\d)")
+
+
+def range_as_written(answer: str, passages: list[Hit]) -> str:
+    """``answer`` with each "1500-1850" written as a passage writes that range ("từ 1500
+    đến 1850"), when no passage writes it with a dash.
+
+    >>> from qa.hit import Hit
+    >>> p = Hit("a", "a#0", "Dịch bệnh quay lại từ 1500 đến 1850.", 1.0, "T", None, 0, 36)
+    >>> range_as_written("1500-1850 [1].", [p])
+    'Từ 1500 đến 1850 [1].'
+    >>> range_as_written("Dịch bệnh quay lại 1500–1850 [1].", [p])
+    'Dịch bệnh quay lại từ 1500 đến 1850 [1].'
+    """
+
+    def fix(m: re.Match) -> str:
+        a, b = m.groups()
+        dashed = re.compile(rf"(?<![\d.,/]){a}\s*[-–]\s*{b}(?![\d/]|[.,]\d)")
+        worded = re.compile(
+            rf"\b(?:từ\s+)?(?:năm\s+)?{a}\s+(?:đến|tới)\s+(?:năm\s+)?{b}(?![\d/]|[.,]\d)",
+            re.IGNORECASE,
+        )
+        if any(dashed.search(p.text) for p in passages):
+            return m.group(0)
+        for p in passages:
+            found = worded.search(p.text)
+            if found:
+                said = found.group(0)
+                return said[:1].upper() + said[1:] if not answer[: m.start()].strip() else said
+        return m.group(0)
+
+    return _RANGE.sub(fix, answer)

@@ -58,6 +58,25 @@ def test_a_heading_date_is_written_as_the_text_writes_that_day_or_left_to_the_ch
     assert snap_dates("12/2/2025", [p]) == "12/2/2025"  # not ISO: as the model wrote it
 
 
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("1500-1850 [1].", "Từ 1500 đến 1850 [1]."),
+        ("Kéo dài 1500–1850 [1].", "Kéo dài từ 1500 đến 1850 [1]."),
+        ("2005 - 2010 [1].", "Năm 2005 đến năm 2010 [1]."),  # as written, "năm" and all
+        ("1500-1900 [1].", "1500-1900 [1]."),  # no passage writes that range
+        ("1,5-2 tỷ [1].", "1,5-2 tỷ [1]."),  # not a range of whole numbers
+        ("20-30 [1].", "20-30 [1]."),  # a passage writes it with the dash: kept
+    ],
+)
+def test_a_range_is_written_as_the_passage_writes_it(answer, expected):
+    from qa.dates import range_as_written
+
+    text = "Dịch quay lại từ 1500 đến 1850. Năm 2005 đến năm 2010 tăng. Giá 20-30 đồng."
+    p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    assert range_as_written(answer, [p]) == expected
+
+
 def test_a_right_date_copied_from_the_heading_is_kept_in_the_text_s_form(index):  # noqa: F811
     a = answerer(index, "unused")
     text = "Chiều ngày 2/12/2025, Hà Nội và Viêng Chăn hội đàm."
