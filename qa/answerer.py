@@ -24,7 +24,7 @@ from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, foreign_to, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
-from qa.holders import holder, place_for_person, swapped_office
+from qa.holders import holder, place_for_person, swapped_office, wrong_office
 from qa.kinds import wrong_kind
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
@@ -187,9 +187,9 @@ class Answerer:
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
         """What the question names that the answer does not stand beside, a deputy for the
-        office holder or the reverse (qa.titles), the other country's envoy
-        (qa.holders.swapped_office), and the kind of fact the answer states
-        when not the kind asked (qa.kinds)."""
+        office holder or the reverse (qa.titles), the other country's envoy, a place or the
+        holder of another office (qa.holders), and the kind of fact the answer states when
+        not the kind asked (qa.kinds)."""
         if not self.policy.anchors:
             return ()
         # A follow-up searched together with the question before it: only its own names.
@@ -200,6 +200,8 @@ class Answerer:
             swapped_office(asked, text, passages),
             place_for_person(asked, text),
         )
+        if not any(titles):  # the deputy's or the head's title, said once
+            titles = (wrong_office(asked, text, passages),)
         kind = wrong_kind(asked, text, [p.text for p in passages])
         return (
             *unanchored(asked, text, passages, hits),

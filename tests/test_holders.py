@@ -7,7 +7,7 @@ from corpus.article import Article
 from embeddings.ingest import ingest
 from qa.answerer import Answerer
 from qa.hit import Hit
-from qa.holders import asked_offices, holder, mentions, swapped_office
+from qa.holders import asked_offices, holder, mentions, named_offices, swapped_office, wrong_office
 from qa.library import open_index
 from qa.refusal import RefusalPolicy
 from qa.retriever import Retriever
@@ -156,3 +156,41 @@ def test_the_answerer_refuses_the_other_country_s_envoy(tmp_path):
     ans = answerer.ask("Đại sứ Campuchia tại Việt Nam là ai?")
     assert ans.refused and ans.unanchored == ("đại sứ việt nam tại campuchia",)
     assert not answerer.ask("Đại sứ Việt Nam tại Campuchia là ai?").refused
+
+
+@pytest.mark.parametrize(
+    "question, answer, caught",
+    [
+        # a Party Secretary for the envoy asked, in English, Vietnamese and without diacritics
+        ("Which Vietnamese ambassador took part in the talks?", "Nguyễn Duy Ngọc [1].", True),
+        ("Đại sứ nào dự hội đàm?", "Nguyễn Duy Ngọc [1].", True),
+        ("Dai su nao du hoi dam?", "Nguyễn Duy Ngọc [1].", True),
+        ("Pho Do truong Phnom Penh la ai?", "Nguyễn Huy Tăng [1].", True),
+        # the office asked, or one of two asked
+        ("Đại sứ Việt Nam tại Campuchia là ai?", "Nguyễn Huy Tăng [1].", False),
+        ("Who is the ambassador?", "Nguyễn Huy Tăng [1].", False),
+        ("Bí thư Thành ủy nào tiếp Đại sứ?", "Nguyễn Duy Ngọc [1].", False),
+        ("Which Party Secretary held talks?", "Anouphap Tounalom [1].", False),
+        ("Who is the Governor?", "Anouphap Tounalom", True),  # Bí thư, Chủ tịch HĐND
+        ("Who is the President of the People's Council?", "Anouphap Tounalom", False),
+        # no office asked, or not a who-question, or a person the passages give no office
+        ("Ai dự hội đàm?", "Nguyễn Duy Ngọc [1].", False),
+        ("Đại sứ Hà Lan gặp ai?", "Nguyễn Duy Ngọc [1].", False),  # the one who met
+        ("Who did the ambassador meet?", "Nguyễn Duy Ngọc [1].", False),
+        ("Đại sứ Hà Lan đã gặp lãnh đạo nào?", "Nguyễn Duy Ngọc [1].", False),
+        ("Đại sứ mà Bí thư Thành ủy Hà Nội tiếp là ai?", "Nguyễn Duy Ngọc [1].", True),
+        ("Bí thư mà Đại sứ Hà Lan tới chào là ai?", "Nguyễn Duy Ngọc [1].", False),
+        ("Đại sứ nào dự hội đàm?", "Trần Văn Không [1].", False),
+        ("Phó Chủ tịch nào làm việc?", "Nguyễn Xuân Lưu [1].", False),
+        ("Chủ tịch nào làm việc?", "Nguyễn Xuân Lưu [1].", True),  # the deputy only
+    ],
+)  # fmt: skip
+def test_a_holder_of_another_office_is_caught(question, answer, caught):
+    assert bool(wrong_office(question, answer, [TALKS, ENVOY, NL])) == caught
+
+
+def test_named_offices_render_english_offices_in_vietnamese():
+    assert named_offices("Who is the vice mayor of Guangzhou?") == [("phó thị trưởng",)]
+    assert named_offices("Tổng giám đốc nào?") == [("tổng giám đốc",)]
+    assert named_offices("Dai su Lao tai Viet Nam la ai?") == [("dai su",)]
+    assert named_offices("Ai dự họp?") == []
