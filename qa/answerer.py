@@ -19,7 +19,7 @@ from qa.concise import asks_yes_no, copies_question, echoes, trim_restatement, v
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
 from qa.dates import range_as_written, snap_dates
-from qa.gazetteer import with_vietnamese_names
+from qa.gazetteer import quote_place_names, with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, foreign_to, grounding
 from qa.history import standalone_query
@@ -178,7 +178,7 @@ class Answerer:
         asked again with its first token banned."""
         text = _as_written(query, text, passages, language)
         if language == ENGLISH:
-            text = quote_amounts(text, passages)
+            text = quote_place_names(quote_amounts(text, passages), [p.text for p in passages])
         else:  # "Yes, …" to "… có … không?"
             text = vietnamese_yes_no(query, text)
         if text.strip() and not is_refusal(text) and invents(text, passages, query, language):

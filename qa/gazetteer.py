@@ -145,3 +145,26 @@ def with_vietnamese_names(query: str) -> str:
         return m.group(0) if vietnamese == m.group(1) else f"{m.group(0)} ({vietnamese})"
 
     return pattern.sub(add, query)
+
+
+def quote_place_names(answer: str, texts: list[str]) -> str:
+    """An English answer that only names places, each followed by the Vietnamese form that
+    one of ``texts`` writes: the reader sees the article's own word, as with amounts
+    (qa.quantities). Longer answers are left alone: a sentence would fill with brackets.
+
+    >>> quote_place_names("China [1].", ["Quảng Châu (Trung Quốc) mời Hà Nội"])
+    'China (Trung Quốc) [1].'
+    >>> quote_place_names("China sent aid [1].", ["Trung Quốc"])
+    'China sent aid [1].'
+    """
+    pattern, names = _table()
+    rest = pattern.sub(" ", re.sub(r"\[\d+\]", " ", answer))
+    if not pattern.search(answer) or re.sub(r"\b(?:and|or)\b|[\W_]", "", rest):
+        return answer
+
+    def add(m: re.Match) -> str:
+        vietnamese = names[m.group(1)]
+        written = vietnamese != m.group(1) and any(vietnamese in t for t in texts)
+        return f"{m.group(0)} ({vietnamese})" if written else m.group(0)
+
+    return pattern.sub(add, answer)
