@@ -34,9 +34,9 @@ import re
 
 from corpus.normalize import fold_text, has_diacritics, normalize_text
 from qa.answer import bare
-from qa.concise import offers_choice
 from qa.gazetteer import is_place, spellings
 from qa.hit import Hit
+from qa.yesno import offers_choice
 
 _WORD = re.compile(r"[^\W\d_]\w*(?:[&'-]\w+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.anchors import invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
-from qa.concise import asks_yes_no, copies_question, echoes, trim_restatement, vietnamese_yes_no
+from qa.concise import copies_question, echoes, trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import misattached, recount
 from qa.dates import range_as_written, snap_dates
@@ -42,6 +42,7 @@ from qa.refusal import (
 from qa.retriever import Retriever, clean_query
 from qa.shorten import shorten
 from qa.titles import deputy_title, head_title
+from qa.yesno import asks_yes_no, vietnamese_yes_no
 
 
 class Answerer:

@@ -32,6 +32,7 @@ from embeddings.lexical import syllables
 from qa.answer import MARKER
 from qa.gazetteer import with_vietnamese_names
 from qa.language import ENGLISH, query_language
+from qa.yesno import asks_yes_no, offers_choice
 
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 MIN_LEAD = 2  # syllables; one ("Lan là ...") is too little to be a restatement
@@ -145,12 +146,28 @@ def _trim_lead(asked: set[str], body: str, folded: bool, slot: str | None = None
             break
         if k not in asked:
             break
+        if i + 1 >= MIN_SLOT_LEAD and body[words[i].end() :].startswith(","):
+            cut = i + 1  # "Vi khuẩn lam bị hòa hợp, nhiều gen …": the question's clause
         if k == slot and i + 1 >= MIN_SLOT_LEAD and any(w not in asked for w in keys[i + 1 :]):
             cut = i + 1
     if cut is None:
         return body
     kept = body[words[cut].start() :]
     return kept[:1].upper() + kept[1:]
+
+
+# "Dựa trên đoạn trích, …": the answer speaks of the prompt's passages, not of the news.
+_META_LEAD = re.compile(
+    r"^\s*(?:như đã (?:mô tả|nêu|nói) trong|dựa (?:trên|vào)|theo|according to|based on)\s+"
+    r"(?:các |the )?(?:đoạn trích|bài báo|bài viết|passages?|articles?|excerpts?)"
+    r"(?:\s*\[\d+\])*(?: (?:ở |)trên| above)?\s*,\s*",
+    re.IGNORECASE,
+)
+
+
+def _drop_meta_lead(body: str) -> str:
+    kept = _META_LEAD.sub("", body, count=1)
+    return kept[:1].upper() + kept[1:] if kept != body and kept.strip() else body
 
 
 def trim_restatement(question: str, answer: str) -> str:
@@ -177,65 +194,12 @@ def trim_restatement(question: str, answer: str) -> str:
     slot = slot_word(question, folded)
     parts = []
     for s, e in sentence_spans(answer) or [(0, len(answer))]:
-        sentence = answer[s:e]
+        sentence = _drop_meta_lead(answer[s:e])
         first = MARKER.search(sentence)
         cut = first.start() if first else len(sentence)
         body = _trim_opening(q, at, _trim_frame(q, at, sentence[:cut], folded), folded)
         parts.append(_trim_lead(asked, body, folded, slot) + sentence[cut:])
     return " ".join(p.strip() for p in parts if p.strip())
-
-
-_CHOICE = re.compile(r"\b(?:hay|hoặc|hoac|or)\b", re.IGNORECASE)
-
-
-def offers_choice(question: str) -> bool:
-    """Whether the question names its options ("… Phnom Penh hay Viêng Chăn?").
-
-    >>> offers_choice("Đi Phnom Penh hay Viêng Chăn trước?"), offers_choice("Đi đâu?")
-    (True, False)
-    """
-    return bool(_CHOICE.search(question))
-
-
-_YES_NO = re.compile(
-    r"\b(?:không|khong|chưa|chua|chăng|chang)\s*[?!.]*\s*$"
-    r"|\b(?:phải|phai|đúng|dung)\s+(?:không|khong)\b",
-    re.IGNORECASE,
-)
-# Only in English: "Do truong …" is "Đô trưởng …" typed without diacritics.
-_YES_NO_EN = re.compile(
-    r"^\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_yes_no(question: str) -> bool:
-    """Whether the question is answered yes or no ("… có … không?", "Did …?").
-
-    >>> asks_yes_no("Hà Lan có đầu tư vào Hà Nội không?"), asks_yes_no("Did Hanoi sign it?")
-    (True, True)
-    >>> asks_yes_no("Vì sao đường bay không được mở?"), asks_yes_no("Do truong la ai?")
-    (False, False)
-    """
-    if query_language(question) == ENGLISH:
-        return bool(_YES_NO_EN.search(question))
-    return bool(_YES_NO.search(question))
-
-
-_ENGLISH_YES_NO = re.compile(r"^(\s*)(yes|no)\b", re.IGNORECASE)
-
-
-def vietnamese_yes_no(question: str, answer: str) -> str:
-    """A Vietnamese answer to a yes/no question that the model began in English, begun
-    "Có" or "Không" instead.
-
-    >>> vietnamese_yes_no("Hà Lan có đầu tư vào Hà Nội không?", "Yes, Hà Lan đã đầu tư [1].")
-    'Có, Hà Lan đã đầu tư [1].'
-    """
-    if not asks_yes_no(question):
-        return answer
-    word = {"yes": "Có", "no": "Không"}
-    return _ENGLISH_YES_NO.sub(lambda m: m.group(1) + word[m.group(2).lower()], answer, count=1)
 
 
 def echoes(question: str, answer: str) -> bool:

@@ -26,8 +26,8 @@ from functools import cache
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import Turn, bare, rewrap
-from qa.concise import asks_yes_no
 from qa.prompt import defang, read_prompt
+from qa.yesno import asks_yes_no
 
 # Fitted on the bundled set and 60 XQuAD-vi questions: shorter answers rarely restate, and
 # one shared word is often just the topic ("Hà Nội").

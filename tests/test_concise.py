@@ -42,6 +42,14 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Các hóa thạch ở Burgess Shale thiếu xúc tu [1].", "Xúc tu [1]."),
         ("Thời gian tăng trưởng dài hơn liên quan đến là gì?",
          "Thời gian tăng trưởng dài hơn liên quan đến sự bình đẳng [1].", "Sự bình đẳng [1]."),
+        # a lead of the question's words ending at a comma: the question's own clause
+        ("Điều gì đã xảy ra khi vi khuẩn lam bị hòa hợp?",
+         "Vi khuẩn lam bị hòa hợp, nhiều gen đã mất đi [1].", "Nhiều gen đã mất đi [1]."),
+        # the answer speaking of the passages, not of the news
+        ("Định lý nào là cơ bản?", "Dựa trên đoạn trích, định lý Euclid [1].",
+         "Định lý Euclid [1]."),
+        ("Ai lập Ủy ban?", "Như đã mô tả trong đoạn trích [2], ông A lập Ủy ban [2].",
+         "Ông A lập Ủy ban [2]."),
         # English: the lead up to the last question word ("whose" opens a relative clause)
         ("Guangzhou, whose mayor met Hanoi's leaders, is a city in which country?",
          "Guangzhou, whose mayor met Hanoi's leaders, is a city in China [1].", "China [1]."),
@@ -59,6 +67,7 @@ def test_a_restated_lead_is_cut(question, answer, trimmed):
         "Hà Nội là [1].",  # nothing after "là": not cut to nothing
         "Lan là một tên riêng [1].",  # one syllable before "là" is too little to be a restatement
         "Hai bên ký 2 thỏa thuận [1].",  # no copula
+        "Hà Nội, Viêng Chăn và Phnom Penh [1].",  # a comma after too short a lead
     ],
 )
 def test_answers_that_do_not_restate_are_kept(answer):

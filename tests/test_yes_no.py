@@ -3,8 +3,9 @@
 import pytest
 from test_answer_logic import answerer, index, replies  # noqa: F401 (fixture)
 
-from qa.concise import asks_yes_no, echoes, trim_restatement, vietnamese_yes_no
+from qa.concise import echoes, trim_restatement
 from qa.shorten import restates
+from qa.yesno import asks_yes_no, vietnamese_yes_no
 
 
 @pytest.mark.parametrize(
