@@ -26,6 +26,7 @@ from embeddings.lexical import terms
 from qa.answer import MARKER
 from qa.context import passage_sentences, score_sentences, term_weights
 from qa.hit import Hit
+from qa.titles import OFFICES
 
 _WORD = re.compile(r"\w+")
 
@@ -111,4 +112,28 @@ def focus(query: str, answer: str, passages: list[Hit]) -> float | None:
     best = max((s.score for s in scored), default=0.0)
     if at is None or best <= 0:
         return None
-    return scored[at].score / best
+    score = scored[at].score
+    follows = at + 1 < len(scored) and scored[at + 1].passage == scored[at].passage
+    if follows and _refers_back(texts[at + 1]):  # "Đại sứ Kees van Baar …. Đại sứ nói …"
+        score = max(score, scored[at + 1].score)
+    return score / best
+
+
+# A sentence opening with a title or "ông"/"bà" and then a lower-case word speaks of the
+# person the sentence before named: "Đại sứ Kees van Baar đánh giá … . Đại sứ khẳng định …".
+_BACK = re.compile(
+    r"^\W*(?:(?:phó\s+)?(?:" + "|".join(OFFICES) + r")|ông|bà|he|she)\s+(\w)",
+    re.IGNORECASE,
+)
+
+
+def _refers_back(sentence: str) -> bool:
+    """Whether ``sentence`` opens by referring to a person named before it.
+
+    >>> _refers_back("Đại sứ khẳng định Hà Lan sẵn sàng."), _refers_back("Ông cho biết.")
+    (True, True)
+    >>> _refers_back("Đại sứ Kees van Baar khẳng định."), _refers_back("Hà Lan sẵn sàng.")
+    (False, False)
+    """
+    first = _BACK.match(sentence)
+    return bool(first) and first.group(1).islower()

@@ -457,6 +457,24 @@ def test_an_answer_in_several_sentences_is_taken_from_the_best_matching():
     assert focus("Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp Thành phố?", "2 [1]", [p]) == 1
 
 
+@pytest.mark.parametrize(
+    "second, focused",
+    [
+        ("Đại sứ khẳng định Hà Lan sẵn sàng chia sẻ kinh nghiệm chống ngập.", True),
+        ("Ông khẳng định Hà Lan sẵn sàng chia sẻ kinh nghiệm chống ngập.", True),
+        # another person named: not the one before
+        ("Bí thư Nguyễn Duy Ngọc khẳng định Hà Lan sẵn sàng chia sẻ kinh nghiệm chống ngập.",
+         False),
+        ("Hà Lan sẵn sàng chia sẻ kinh nghiệm chống ngập, Đại sứ khẳng định.", False),
+    ],
+)  # fmt: skip
+def test_a_name_the_next_sentence_refers_back_to_is_focused(second, focused):
+    text = "Đại sứ Kees van Baar đánh giá cao quan hệ song phương. " + second
+    p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    f = focus("Ai khẳng định Hà Lan sẵn sàng chia sẻ kinh nghiệm chống ngập?", "Kees van Baar", [p])
+    assert (f == 1.0) == focused and (f > 0.5) == focused
+
+
 # --- answers that only echo the question ------------------------------------------------
 
 
