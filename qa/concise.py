@@ -223,6 +223,11 @@ def echoes(question: str, answer: str) -> bool:
 
     >>> echoes("Which two countries invest more in Laos than Vietnam does?", "Lào và Việt Nam")
     True
+
+    Nor are question words: an answer that asks back says nothing.
+
+    >>> echoes("Sứa lược không phải là loài gì?", "Loài nào [1].")
+    True
     """
     if offers_choice(question) or asks_yes_no(question):
         return False
@@ -230,7 +235,9 @@ def echoes(question: str, answer: str) -> bool:
     return bool(said) and set(said) <= set(asked)
 
 
-_JOINERS = {"và", "va", "and"}
+# Said but saying nothing: joiners, and question words ("Sứa lược không phải là loài gì?"
+# answered "Loài nào").
+_JOINERS = {"và", "va", "and", "nào", "nao", "gì", "gi", "đâu"}
 
 
 def _said_and_asked(question: str, answer: str) -> tuple[list[str], list[str]]:
