@@ -165,6 +165,10 @@ _META_LEAD = re.compile(
 )
 
 
+# A numbered list's first mark ("1. 1.600 mm"): the answer is what follows it.
+_FIRST_ITEM = re.compile(r"^\s*1[.)]\s+(?=\w)")
+
+
 def _drop_meta_lead(body: str) -> str:
     kept = _META_LEAD.sub("", body, count=1)
     return kept[:1].upper() + kept[1:] if kept != body and kept.strip() else body
@@ -192,7 +196,7 @@ def trim_restatement(question: str, answer: str) -> str:
     q = syllables(question, folded)  # the search index's own word keys
     asked, at = set(q), _asked_at(question, q, folded)
     slot = slot_word(question, folded)
-    parts = []
+    answer, parts = _FIRST_ITEM.sub("", answer, count=1), []
     for s, e in sentence_spans(answer) or [(0, len(answer))]:
         sentence = _drop_meta_lead(answer[s:e])
         first = MARKER.search(sentence)

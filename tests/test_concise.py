@@ -50,6 +50,8 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
          "Định lý Euclid [1]."),
         ("Ai lập Ủy ban?", "Như đã mô tả trong đoạn trích [2], ông A lập Ủy ban [2].",
          "Ông A lập Ủy ban [2]."),
+        # a numbered list's first mark
+        ("Khổ đường sắt là bao nhiêu?", "1. 1.600 mm [1].", "1.600 mm [1]."),
         # English: the lead up to the last question word ("whose" opens a relative clause)
         ("Guangzhou, whose mayor met Hanoi's leaders, is a city in which country?",
          "Guangzhou, whose mayor met Hanoi's leaders, is a city in China [1].", "China [1]."),
@@ -68,6 +70,7 @@ def test_a_restated_lead_is_cut(question, answer, trimmed):
         "Lan là một tên riêng [1].",  # one syllable before "là" is too little to be a restatement
         "Hai bên ký 2 thỏa thuận [1].",  # no copula
         "Hà Nội, Viêng Chăn và Phnom Penh [1].",  # a comma after too short a lead
+        "1. [1].",  # the number is the answer
     ],
 )
 def test_answers_that_do_not_restate_are_kept(answer):
