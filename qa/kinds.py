@@ -164,16 +164,33 @@ def other_year(question: str, answer: str, texts: list[str]) -> str | None:
     '2022, not 2024'
     >>> other_year("Kim ngạch năm 2022 đạt bao nhiêu?", "gần 8 tỷ USD",
     ...            ["Từ năm 2022 đến nay, kim ngạch đạt gần 8 tỷ USD."])
+    >>> other_year("Năm 2045 dài bao nhiêu km?", "Khoảng 96,8 km",  # a word added
+    ...            ["Đến 2030, hoàn thành 96,8 km."])
+    '2030, not 2045'
     """
     asked = set(_YEAR.findall(question))
     core = bare(answer).lower()
     if not asked or not _DIGIT.search(core) or _YEAR.search(core):
         return None  # figures only, as in ``other_kind``; a year answered is not judged
-    held = [t[s:e] for t in texts for s, e in sentence_spans(t) if core in t[s:e].lower()]
+    held = [t[s:e] for t in texts for s, e in sentence_spans(t) if _holds(t[s:e], core)]
     named = [set(_YEAR.findall(s)) for s in held]
     if not named or any(not years or years & asked for years in named):
         return None
     return f"{', '.join(sorted(named[0]))}, not {', '.join(sorted(asked))}"
+
+
+def _holds(sentence: str, core: str) -> bool:
+    """Whether ``sentence`` holds the answer ``core``, or else every number it writes: the
+    model may add a word ("Khoảng 96,8 km" for the passage's "hoàn thành 96,8 km")."""
+    if core in sentence.lower():
+        return True
+    numbers = _NUMBERS.findall(core)
+    return bool(numbers) and all(
+        re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", sentence) for n in numbers
+    )
+
+
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def wrong_kind(question: str, answer: str, texts: list[str]) -> str | None:
