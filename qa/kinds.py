@@ -77,8 +77,14 @@ def clause(text: str, answer: str) -> str | None:
 
     >>> clause("GRDP tăng 8,5%, thu ngân sách đạt 641,7 nghìn tỷ đồng.", "641,7 nghìn tỷ")
     ' thu ngân sách đạt 641,7 nghìn tỷ đồng'
+    >>> clause("GRDP tăng 8,5%, thu ngân sách đạt 641,7 nghìn tỷ đồng.", "khoảng 641,7 tỷ")
+    ' thu ngân sách đạt 641,7 nghìn tỷ đồng'
     """
     at = text.lower().find(answer.lower())
+    if at < 0 and answer:  # "Khoảng 96,8 km" for "hoàn thành 96,8 km": its longest number
+        number = max(_NUMBERS.findall(answer), key=len, default="")
+        found = re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", text)
+        at, answer = (found.start(), number) if len(number) > 1 and found else (-1, answer)
     if at < 0 or not answer:
         return None
     starts = [m.end() for m in _CLAUSE_END.finditer(text, 0, at)]
