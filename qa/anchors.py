@@ -186,10 +186,18 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
     def met(anchor, texts: list[str]) -> bool:
         return any(_has(f, t, folded) for f in forms_of(anchor) for t in texts)
 
+    # A place is also judged when only a retrieved chunk names it, not the excerpts shown:
+    # asked about Phnom Penh, the model quoted the Viêng Chăn memorandum's years.
+    found = [f"{h.title}\n{h.text}" for h in retrieved]
+
+    def asked_about(anchor) -> bool:
+        place = not isinstance(anchor, str) and is_place(" ".join(anchor))
+        return met(anchor, seen) or (place and met(anchor, found))
+
     return [
         a if isinstance(a, str) else " ".join(a)
         for a in anchors
-        if met(a, seen) and not met(a, pool)
+        if asked_about(a) and not met(a, pool)
     ]
 
 

@@ -89,6 +89,19 @@ def test_a_name_only_in_the_whole_passage_not_the_excerpt_still_counts():
     assert unanchored(q, "1,165 tỷ USD", [excerpt, other], [whole, other]) == []
 
 
+def test_a_place_only_a_retrieved_chunk_names_is_asked_about_too():
+    mou = hit("vc", "Hà Nội và Viêng Chăn triển khai Biên bản ghi nhớ giai đoạn 2022 - 2025.")
+    pp = hit("pp", "Đoàn Hà Nội thăm Phnom Penh, hai bên hội đàm.")
+    q = "Hà Nội và Phnom Penh ký Biên bản ghi nhớ cho giai đoạn nào?"
+    # the excerpt shown is the memorandum's; retrieval found Phnom Penh elsewhere
+    assert unanchored(q, "2022 - 2025 [1]", [mou], [mou, pp]) == ["Phnom Penh"]
+    assert unanchored(q, "2022 - 2025 [1]", [mou], [mou]) == []  # nowhere: not judged
+    # a name that is no place is judged only where an excerpt shown names it
+    q = "Hà Nội và ông Hun Sen ký Biên bản ghi nhớ cho giai đoạn nào?"
+    other = hit("hs", "Ông Hun Sen tiếp đoàn.")
+    assert unanchored(q, "2022 - 2025 [1]", [mou], [mou, other]) == []
+
+
 def test_another_passage_repeating_the_answer_beside_the_name_counts():
     both = hit("gz2", "Ông Lại Chí Hồng dẫn đầu đoàn Quảng Châu.")
     q = "Ai ở Hà Lan và Quảng Châu?"
