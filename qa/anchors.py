@@ -201,6 +201,30 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
     ]
 
 
+def absent_places(question: str, retrieved: list[Hit]) -> list[str]:
+    """The places the question names (qa.gazetteer) that no retrieved chunk or title
+    names under any of their names: the articles found say nothing about them, so any
+    answer is another place's fact ("… vào TP Hồ Chí Minh?" answered with Hà Nội's).
+    "tiếng Anh" is a language, not the place.
+
+    >>> from qa.hit import Hit
+    >>> h = Hit("a", "a#0", "Hà Lan đầu tư 1,3 tỷ USD vào Hà Nội.", 1.0, "T", None, 0, 35)
+    >>> absent_places("Hà Lan đầu tư bao nhiêu vào TP Hồ Chí Minh?", [h])
+    ['TP Hồ Chí Minh']
+    >>> absent_places("Hà Lan đầu tư bao nhiêu vào Hà Nội?", [h])
+    []
+    """
+    folded = not has_diacritics(question)
+    texts = [f"{h.title}\n{h.text}" for h in retrieved]
+    return [
+        " ".join(name)
+        for name in names(question)
+        if is_place(" ".join(name))
+        and not re.search(rf"\b(?:tiếng|tieng)\s+{re.escape(' '.join(name))}\b", question)
+        and not any(_has(form, t, folded) for form in _forms(name) for t in texts)
+    ]
+
+
 def _forms(name: tuple[str, ...], first: str = "") -> list[tuple[str, ...]]:
     """The name's words, and those of the place's other names ("Viêng Chăn": "Vientiane");
     without the question's ``first`` word, capitalised anyway ("Trước Manning, ai …?").

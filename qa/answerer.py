@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.anchors import invented_names, unanchored
+from qa.anchors import absent_places, invented_names, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import copies_question, echoes, trim_restatement
@@ -187,7 +187,8 @@ class Answerer:
         return text
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
-        """What the question names that the answer does not stand beside, a deputy for the
+        """What the question names that the answer does not stand beside or no article
+        found names (a place: qa.anchors), a deputy for the
         office holder or the reverse (qa.titles), the other country's envoy, a place or the
         holder of another office (qa.holders), and the kind of fact the answer states when
         not the kind asked (qa.kinds)."""
@@ -206,6 +207,7 @@ class Answerer:
         kind = wrong_kind(asked, text, [p.text for p in passages])
         return (
             *unanchored(asked, text, passages, hits),
+            *absent_places(asked, hits),
             *(t for t in titles if t),
             *([kind] if kind else []),
         )

@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import re
 
+# "English names = the Vietnamese the press writes"; a few other Vietnamese spellings of
+# a place stand on the left too ("TP Hồ Chí Minh" for "TP.HCM"), so they count as it.
 _PAIRS = """
 Vietnam, Viet Nam = Việt Nam
 Hanoi, Ha Noi = Hà Nội
-Ho Chi Minh City, HCMC, Saigon = TP.HCM
+Ho Chi Minh City, HCMC, Saigon, TP Hồ Chí Minh, TP HCM, TPHCM, Sài Gòn, TP Ho Chi Minh = TP.HCM
 Da Nang = Đà Nẵng
 Hai Phong, Haiphong = Hải Phòng
 Can Tho = Cần Thơ

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from corpus.article import Article
 from embeddings.ingest import ingest
-from qa.anchors import invented_names, names, unanchored
+from qa.anchors import absent_places, invented_names, names, unanchored
 from qa.answerer import Answerer
 from qa.hit import Hit
 from qa.library import open_index
@@ -100,6 +100,34 @@ def test_a_place_only_a_retrieved_chunk_names_is_asked_about_too():
     q = "Hà Nội và ông Hun Sen ký Biên bản ghi nhớ cho giai đoạn nào?"
     other = hit("hs", "Ông Hun Sen tiếp đoàn.")
     assert unanchored(q, "2022 - 2025 [1]", [mou], [mou, other]) == []
+
+
+@pytest.mark.parametrize(
+    "question, absent",
+    [
+        ("Hà Lan đầu tư bao nhiêu vào TP Hồ Chí Minh?", ["TP Hồ Chí Minh"]),
+        ("Ha Lan dau tu bao nhieu vao TP Ho Chi Minh?", ["TP Ho Chi Minh"]),
+        ("Hà Lan đầu tư bao nhiêu vào Viêng Chăn?", []),  # written "Vientiane" there
+        ("Hà Lan đầu tư bao nhiêu vào Hà Nội?", []),
+        ("Tên của dự án bằng tiếng Anh là gì?", []),  # a language
+        ("Ông Lại Chí Hồng đầu tư bao nhiêu?", []),  # no place
+    ],
+)
+def test_a_place_no_article_found_names_is_absent(question, absent):
+    found = [hit("a", "Hà Lan đầu tư vào Hà Nội và Vientiane.", title="Hà Lan")]
+    assert absent_places(question, found) == absent
+
+
+def test_the_answerer_refuses_a_question_about_a_place_no_article_names(tmp_path):
+    encoder = FakeEncoder()
+    docs = [Article(id="nl", title="Tin", text=NL.text)]
+    ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
+    retriever = Retriever.load(tmp_path / "a", encoder)
+    policy = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0)
+    answerer = Answerer(retriever, FakeGenerator("khoảng 1,165 tỷ USD [1]."), policy=policy)
+    ans = answerer.ask("Kim ngạch giữa TP Hồ Chí Minh và Hà Lan đạt bao nhiêu?")
+    assert ans.refused and "TP Hồ Chí Minh" in ans.unanchored
+    assert not answerer.ask("Kim ngạch giữa Hà Nội và Hà Lan đạt bao nhiêu?").refused
 
 
 def test_another_passage_repeating_the_answer_beside_the_name_counts():
@@ -240,7 +268,8 @@ OPEN = dict(min_support=0, min_dense=0, min_grounding=0)
             ("planned, not done",),
         ),  # qa.kinds.planned_instead
         ("Đến 2030 Hà Nội phấn đấu hoàn thành bao nhiêu km đường sắt?", "96,8 km [1].", ()),
-        ("Dai su Lao tai Viet Nam la ai?", "Hà Lan [1].", ("a place, not a person",)),
+        # no article here names Laos, and a place is no person
+        ("Dai su Lao tai Viet Nam la ai?", "Hà Lan [1].", ("Lao", "a place, not a person")),
     ],
 )
 def test_the_answerer_refuses_an_answer_apart_from_what_was_asked(

@@ -588,9 +588,8 @@ def test_a_counted_number_is_the_one_the_passage_counts_with(index):
 
 
 def test_an_english_question_s_places_echoed_in_vietnamese_are_asked_again(index):
-    a = answerer(
-        index, replies("Lào và Việt Nam [1].", "Hà Lan [1]."), policy=RefusalPolicy(0, 0, -1)
-    )
+    policy = RefusalPolicy(0, 0, -1, anchors=False)  # this index says nothing of Laos
+    a = answerer(index, replies("Lào và Việt Nam [1].", "Hà Lan [1]."), policy=policy)
     ans = a.ask("Which country invests more in Hanoi than Laos and Vietnam?")
     assert a.generator.avoided == [None, "Lào và Việt Nam."]
     assert ans.text.startswith("Hà Lan") and not ans.refused
