@@ -17,7 +17,7 @@ from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordle
 from qa.citations import cite, snap_numbers, unsupported_numbers
 from qa.concise import copies_question, echoes, trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
-from qa.counted import misattached, recount
+from qa.counted import date_parts, misattached, recount
 from qa.dates import range_as_written, snap_dates
 from qa.gazetteer import quote_place_names, with_vietnamese_names
 from qa.generator import GenerationStats, Generator
@@ -275,9 +275,10 @@ def _in_wrong_unit(query: str, answer: str, passages: list[Hit]) -> bool:
 
 
 def invents(answer: str, passages: list[Hit], query: str, language: str) -> bool:
-    """Whether ``answer`` quotes a number no passage holds, or (Vietnamese answers) a number
-    the passages hold counting something else ("855 km" for "855 nghìn tỷ đồng")."""
-    if unsupported_numbers(answer, passages, query):
+    """Whether ``answer`` quotes a number no passage holds, or one they hold only inside a
+    date ("12 days" from "2/12/2025"), or (Vietnamese answers) a number the passages hold
+    counting something else ("855 km" for "855 nghìn tỷ đồng")."""
+    if unsupported_numbers(answer, passages, query) or date_parts(answer, passages, query):
         return True
     return language != ENGLISH and bool(misattached(answer, passages))
 

@@ -117,3 +117,35 @@ def _digits(number: str) -> str:
 
 def _in_marker(text: str, index: int) -> bool:
     return any(m.start() <= index < m.end() for m in MARKER.finditer(text))
+
+
+# A day and month ("2/12", "2/12/2025") or a month and year ("12/2025").
+_DATE = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/\d{4})(?![\d/])")
+_DATED = re.compile(r"\b(?:ngày|ngay|tháng|thang|day|month)\s+$", re.IGNORECASE)
+
+
+def date_parts(answer: str, passages: list[Hit], question: str = "") -> list[str]:
+    """Small numbers of ``answer`` that the passages write only as part of a date: asked
+    how long a meeting lasted, a small model answered "12 days" from "ngày 2/12/2025".
+    A date answered ("2/12", "tháng 12") and years are not judged.
+
+    >>> p = Hit("a", "a#0", "Ngày 2/12/2025, hai bên hội đàm 2 giờ.", 1.0, "T", None, 0, 38)
+    >>> date_parts("12 days [1].", [p]), date_parts("2 giờ [1]", [p])
+    (['12'], [])
+    >>> date_parts("Ngày 2/12/2025 [1]", [p]), date_parts("Tháng 12 [1]", [p])
+    ([], [])
+    """
+    text = MARKER.sub(" ", answer)
+    inside = [m.span() for m in _DATE.finditer(text)]
+    said = [
+        m.group(0)
+        for m in _NUMBER.finditer(text)
+        if len(m.group(0)) <= 2
+        and not any(s <= m.start() < e for s, e in inside)
+        and not _DATED.search(text[: m.start()])
+    ]
+    dated, plain = set(), set(_NUMBER.findall(question))
+    for p in passages:
+        dated.update(n for d in _DATE.findall(p.text) for n in _NUMBER.findall(d))
+        plain.update(_NUMBER.findall(_DATE.sub(" ", p.text)))
+    return [n for n in said if n in dated and n not in plain]

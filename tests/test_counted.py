@@ -1,9 +1,10 @@
 """qa.counted: a counted number is the one the passage writes before the counted words."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.counted import counted_words, misattached, recount
+from qa.counted import counted_words, date_parts, misattached, recount
 from qa.hit import Hit
 
 SENTENCE = "Hai bên ký 2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở ban ngành."
@@ -56,3 +57,32 @@ def test_odd_answers_never_break_the_repairs(answer):
 def test_a_number_written_against_its_word_still_counts_it():
     road = Hit("r", "r#0", "Tuyến dài 96,8km.", 1.0, "T", None, 0, 17)
     assert misattached("96,8 km [1]", [road]) == [] and misattached("96,8 tỷ", [road])
+
+
+@pytest.mark.parametrize(
+    "answer, parts",
+    [
+        ("12 days [1].", ["12"]),  # the month of "2/12/2025"
+        ("12 ngày [1].", ["12"]),
+        ("2 giờ [1].", []),  # the passage writes "2 giờ" outside a date too
+        ("Ngày 2/12/2025 [1].", []),  # a date answered
+        ("Tháng 12 [1].", []),
+        ("2025 [1].", []),  # a year
+        ("15 tuyến [1].", []),  # not in a date at all
+    ],
+)
+def test_a_number_the_passages_write_only_in_a_date_is_a_date_part(answer, parts):
+    text = "Ngày 2/12/2025, hai bên hội đàm 2 giờ về 15 tuyến đường sắt."
+    p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    assert date_parts(answer, [p]) == parts
+    assert date_parts(answer, [p], "Họp trong 12 ngày?") == []  # the question's own number
+
+
+def test_a_date_part_answered_as_a_count_is_taken_for_invented_in_both_languages():
+    from qa.answerer import invents
+
+    text = "Ngày 2/12/2025, hai bên hội đàm."
+    p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    assert invents("12 days [1].", [p], "How long did the talks last?", "en")
+    assert invents("12 ngày [1].", [p], "Hội đàm kéo dài mấy ngày?", "vi")
+    assert not invents("2/12/2025 [1].", [p], "Hội đàm ngày nào?", "vi")
