@@ -12,16 +12,16 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qa.anchors import absent_places, invented_names, unanchored
+from qa.anchors import absent_places, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
-from qa.citations import cite, snap_numbers, unsupported_numbers
+from qa.citations import cite, snap_numbers
 from qa.concise import copies_question, echoes, trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
-from qa.counted import date_parts, misattached, recount
+from qa.counted import recount
 from qa.dates import range_as_written, snap_dates
 from qa.gazetteer import quote_place_names, with_vietnamese_names
 from qa.generator import GenerationStats, Generator
-from qa.grounding import focus, foreign_to, grounding
+from qa.grounding import focus, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
 from qa.holders import holder, place_for_person, swapped_office, wrong_office
@@ -29,20 +29,18 @@ from qa.kinds import wrong_kind
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
 from qa.prompt import load_template, render_prompt
-from qa.quantities import complete_quantities, quote_amounts
+from qa.quantities import quote_amounts
 from qa.rates import per_year
 from qa.refusal import (
     Evidence,
     RefusalPolicy,
     is_refusal,
-    measured_instead,
-    missing_quantity,
-    missing_unit,
 )
 from qa.retriever import Retriever, clean_query
 from qa.shorten import shorten
 from qa.titles import deputy_title, head_title
-from qa.yesno import asks_yes_no, vietnamese_yes_no
+from qa.unfit import invents, invents_name, unfit
+from qa.yesno import vietnamese_yes_no
 
 
 class Answerer:
@@ -148,7 +146,7 @@ class Answerer:
             return self._refusal(question, query, language, passages, clock(), **kept)
 
         if (
-            _unfit(query, text, passages, language)
+            unfit(query, text, passages, language)
             or self.policy.doubt(confidence, check_yes)
             or self.policy.ungrounded(grounded, language)
         ):
@@ -250,44 +248,6 @@ def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> 
         answer = spell_as_written(per_year(query, answer, passages), passages, query)
         answer = range_as_written(answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
-
-
-def _unfit(query: str, answer: str, passages: list[Hit], language: str) -> bool:
-    """Whether ``answer`` refuses, says nothing, invents a number or a name, shares no word
-    with the passages (a Vietnamese answer other than "Có"/"Không"), or lacks the quantity
-    or the unit asked: refused whatever the model's confidence."""
-    return (
-        is_refusal(answer)
-        or wordless(answer)
-        or (language != ENGLISH and not asks_yes_no(query) and foreign_to(answer, passages))
-        or invents(answer, passages, query, language)
-        or invents_name(answer, passages, query, language)
-        or missing_quantity(query, answer)
-        or _in_wrong_unit(query, answer, passages)
-    )
-
-
-def _in_wrong_unit(query: str, answer: str, passages: list[Hit]) -> bool:
-    """A figure in none of the units asked, or a measure for a count (qa.refusal), read once
-    its number has the passage's unit ("63,5" is "63,5 tỷ USD", as it will be shown)."""
-    said = complete_quantities(answer, passages)
-    return missing_unit(query, said) or measured_instead(query, said)
-
-
-def invents(answer: str, passages: list[Hit], query: str, language: str) -> bool:
-    """Whether ``answer`` quotes a number no passage holds, or one they hold only inside a
-    date ("12 days" from "2/12/2025"), or (Vietnamese answers) a number the passages hold
-    counting something else ("855 km" for "855 nghìn tỷ đồng")."""
-    if unsupported_numbers(answer, passages, query) or date_parts(answer, passages, query):
-        return True
-    return language != ENGLISH and bool(misattached(answer, passages))
-
-
-def invents_name(answer: str, passages: list[Hit], query: str, language: str) -> bool:
-    """Whether a Vietnamese ``answer`` names what no passage writes ("Quảng Bình",
-    qa.anchors.invented_names). Refused at once: asked again, such a guess gave another
-    ("Hà Nội"). English answers translate names ("Hanoi"), so they are not judged."""
-    return language != ENGLISH and bool(invented_names(query, answer, passages))
 
 
 def _evidence(query: str, hits: list[Hit], language: str) -> Evidence:

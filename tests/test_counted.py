@@ -79,7 +79,7 @@ def test_a_number_the_passages_write_only_in_a_date_is_a_date_part(answer, parts
 
 
 def test_a_date_part_answered_as_a_count_is_taken_for_invented_in_both_languages():
-    from qa.answerer import invents
+    from qa.unfit import invents
 
     text = "Ngày 2/12/2025, hai bên hội đàm."
     p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
