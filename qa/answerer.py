@@ -151,9 +151,9 @@ class Answerer:
             or self.policy.ungrounded(grounded, language)
         ):
             return refuse()
-        text = trim_restatement(query, text)
-        if echoes(query, text):
-            again = self._ask_again(query, language, passages, text)
+        said, text = text, trim_restatement(query, text)
+        if echoes(query, text):  # asked again, not opening as the model first did
+            again = self._ask_again(query, language, passages, said)
             if again is None and copies_question(query, text):  # says nothing
                 return refuse()
             text = again or text

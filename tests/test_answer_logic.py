@@ -492,6 +492,16 @@ def test_an_answer_made_of_the_question_s_words_is_asked_again(index):
     assert a.generator.prompts[0] == a.generator.prompts[1]  # the same question again
 
 
+def test_an_echo_left_after_trimming_is_asked_again_not_opening_as_the_model_did(index):
+    # trimmed to "Với Hà Lan", it echoes; the model's own opening ("Hà Nội …") is banned
+    first = "Hà Nội mong muốn hợp tác, với Hà Lan [1]."
+    policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
+    a = answerer(index, replies(first, "Các địa phương Hà Lan [1]."), policy=policy)
+    ans = a.ask("Hà Nội mong muốn hợp tác với những đối tác nào của Hà Lan?")
+    assert a.generator.avoided == [None, "Hà Nội mong muốn hợp tác, với Hà Lan."]
+    assert ans.text.startswith("Các địa phương Hà Lan")
+
+
 @pytest.mark.parametrize("second", ["Hà Nội [1].", REFUSAL, "7.800 đồng [1]."])
 def test_a_worse_second_answer_keeps_the_first(index, second):
     a = answerer(index, replies("Hà Nội, Hà Lan [1].", second))  # the question's words, reordered
