@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth eval-seventh
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ eval-fifth:  # the same on the fifth set (committed before its first run; checks
 
 eval-sixth:  # the same on the sixth set (committed before its first run)
 	$(VENV)/bin/hoidap eval corpus/data/heldout5.jsonl --out eval-out/sixth.jsonl
+
+eval-seventh:  # the same on the seventh set (committed before its first run)
+	$(VENV)/bin/hoidap eval corpus/data/heldout6.jsonl --out eval-out/seventh.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl

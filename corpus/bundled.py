@@ -55,3 +55,10 @@ def sixth_path() -> Path:
     in English or without diacritics), written like the others once checks had been written
     from the fifth's misses; committed before its first run."""
     return _DATA / "heldout5.jsonl"
+
+
+def seventh_path() -> Path:
+    """A seventh question set for the bundled articles (24 answerable, 16 unanswerable, 7 in
+    English and 7 without diacritics), written like the others once checks had been written
+    from the sixth's misses; committed before its first run."""
+    return _DATA / "heldout6.jsonl"

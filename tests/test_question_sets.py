@@ -9,6 +9,7 @@ from corpus.bundled import (
     heldout_path,
     questions_path,
     seeds_dir,
+    seventh_path,
     sixth_path,
 )
 from corpus.normalize import normalize_text
@@ -21,8 +22,16 @@ ARTICLES = {
 
 @pytest.mark.parametrize(
     "path",
-    [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path(), sixth_path()],
-    ids=["main", "heldout", "fresh", "fourth", "fifth", "sixth"],
+    [
+        questions_path(),
+        heldout_path(),
+        fresh_path(),
+        fourth_path(),
+        fifth_path(),
+        sixth_path(),
+        seventh_path(),
+    ],
+    ids=["main", "heldout", "fresh", "fourth", "fifth", "sixth", "seventh"],
 )
 def test_every_answerable_question_quotes_a_source_article(path):
     questions = load_questions(path)
@@ -42,12 +51,12 @@ def test_every_answerable_question_quotes_a_source_article(path):
 
 @pytest.mark.parametrize(
     "path",
-    [heldout_path(), fresh_path(), fourth_path(), fifth_path(), sixth_path()],
-    ids=["heldout", "fresh", "fourth", "fifth", "sixth"],
+    [heldout_path(), fresh_path(), fourth_path(), fifth_path(), sixth_path(), seventh_path()],
+    ids=["heldout", "fresh", "fourth", "fifth", "sixth", "seventh"],
 )
 def test_each_later_set_asks_new_questions(path):
     earlier = [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path()]
-    earlier += [sixth_path()]
+    earlier += [sixth_path(), seventh_path()]
     earlier = earlier[: earlier.index(path)]
     asked = {normalize_text(q.question).lower() for p in earlier for q in load_questions(p)}
     later = load_questions(path)
