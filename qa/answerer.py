@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from qa.anchors import absent_places, unanchored
-from qa.answer import MARKER, Answer, Delta, Timings, Turn, final_answer, wordless
+from qa.answer import MARKER, Answer, Delta, Timings, Turn, bare, final_answer, wordless
 from qa.citations import cite, snap_numbers
 from qa.concise import copies_question, echoes, trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
@@ -156,12 +156,12 @@ class Answerer:
             again = self._ask_again(query, language, passages, said)
             if again is None and copies_question(query, text):  # says nothing
                 return refuse()
-            text = again or text
+            text, said = (again, again) if again else (text, said)
         if self.shorten:
             text = shorten(self.generator, query, text)
         text = holder(query, text, passages)  # the person given every office asked
         apart = self._apart(question, query, text, passages, hits)
-        focused = focus(query, text, passages) if language != ENGLISH else None
+        focused = _focus(query, text, said, passages) if language != ENGLISH else None
         if apart or self.policy.unfocused(focused, language):
             return refuse(focus=focused, unanchored=apart)
         c, timings = cite(text, passages), clock()
@@ -248,6 +248,17 @@ def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> 
         answer = spell_as_written(per_year(query, answer, passages), passages, query)
         answer = range_as_written(answer, passages)
     return recount(query, snap_numbers(answer, passages), passages)
+
+
+def _focus(query: str, text: str, said: str, passages: list[Hit]) -> float | None:
+    """qa.grounding.focus of the answer, or of the model's own words it was cut from when
+    higher: cut to "Xúc tu", an answer is located in the first sentences holding those
+    words, while "Các hóa thạch … thiếu xúc tu" came from the one it restates."""
+    scores = [focus(query, text, passages)]
+    if bare(text).lower() in said.lower() and said != text:
+        scores.append(focus(query, said, passages))
+    found = [f for f in scores if f is not None]
+    return max(found) if found else None
 
 
 def _evidence(query: str, hits: list[Hit], language: str) -> Evidence:

@@ -457,6 +457,22 @@ def test_an_answer_in_several_sentences_is_taken_from_the_best_matching():
     assert focus("Hà Nội và Viêng Chăn ký bao nhiêu thỏa thuận cấp Thành phố?", "2 [1]", [p]) == 1
 
 
+def test_an_answer_cut_from_a_restatement_is_focused_as_the_words_it_was_cut_from():
+    from qa.answerer import _focus
+
+    text = (
+        "Ba loài sứa lược được tìm thấy ở Burgess Shale. Cả ba đều thiếu xúc tu. "
+        "Sứa lược thường có xúc tu dài."
+    )
+    p = Hit("a", "a#0", text, 1.0, "T", None, 0, len(text))
+    q = "Các loài sứa lược ở Burgess Shale thiếu điều gì?"
+    said = "Các loài sứa lược ở Burgess Shale thiếu xúc tu [1]."
+    assert focus(q, "Xúc tu [1].", [p]) < 0.5  # "Cả ba …" names little of it
+    assert _focus(q, "Xúc tu [1].", said, [p]) == 1.0
+    # an answer not cut from what the model said (another person put in) is judged alone
+    assert _focus(q, "Xúc tu [1].", "Ông A [1].", [p]) == focus(q, "Xúc tu [1].", [p])
+
+
 @pytest.mark.parametrize(
     "second, focused",
     [
