@@ -36,6 +36,7 @@ from corpus.normalize import fold_text, has_diacritics, normalize_text
 from qa.answer import bare
 from qa.gazetteer import is_place, spellings
 from qa.hit import Hit
+from qa.language import ENGLISH, query_language
 from qa.yesno import offers_choice
 
 _WORD = re.compile(r"[^\W\d_]\w*(?:[&'-]\w+)*")
@@ -74,15 +75,16 @@ def _acronym(word: str) -> bool:
     return len(word) >= 2 and word.isupper()
 
 
-def _has_name(words: tuple[str, ...], text: str, folded: bool) -> bool:
+def _has_name(words: tuple[str, ...], text: str, folded: bool, loose: bool = True) -> bool:
     """At least half the name's words (one at least) met together: two or more of them in a
     row, or a run of capitalised words made only of the name's words. "Doctor Who" is met
     by "Doctor", "Ông Dương Đức Tuấn" by "Dương Đức Tuấn", "Quảng Châu" neither by
     "Châu Âu" nor by "Quảng Trị" (another name that shares a syllable).
 
-    A question without diacritics (English, or Vietnamese typed bare) is matched loosely,
-    half its words anywhere: a bare syllable stands for many words, and English names come
-    back partly translated ("Southern California": "Nam California").
+    A question without diacritics is compared folded. An English one (``loose``) is matched
+    loosely, half its words anywhere: English names come back partly translated ("Southern
+    California": "Nam California"). Vietnamese typed bare is not: "Quang Chau" is no more
+    met by "Quảng Trị" than "Quảng Châu" is.
 
     >>> _has_name(("Quảng", "Châu"), "phía Quảng Châu cho biết", False)
     True
@@ -92,9 +94,11 @@ def _has_name(words: tuple[str, ...], text: str, folded: bool) -> bool:
     True
     >>> _has_name(("Southern", "California"), "ở Nam California", True)
     True
+    >>> _has_name(("Quang", "Chau"), "tỉnh Quảng Trị", True, loose=False)
+    False
     """
     name = [_fold(w, folded) for w in words]
-    if folded:
+    if folded and loose:
         present = set(_WORD.findall(_fold(text, folded)))
         have = sum(w in present for w in name)
         return have > 0 and 2 * have >= len(name)
@@ -134,10 +138,10 @@ def capital_runs(text: str, particles: frozenset[str] = frozenset()) -> list[lis
     return runs
 
 
-def _has(anchor: tuple[str, ...] | str, text: str, folded: bool) -> bool:
+def _has(anchor: tuple[str, ...] | str, text: str, folded: bool, loose: bool = True) -> bool:
     if isinstance(anchor, str):
         return anchor in _NUMBER.findall(text)
-    return _has_name(anchor, text, folded)
+    return _has_name(anchor, text, folded, loose)
 
 
 def _holding(answer: str, hits: list[Hit]) -> list[Hit]:
@@ -183,8 +187,10 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
         whole = any(inside.search(normalize_text(t)) for t in seen)
         return _forms(anchor) if whole else _forms(anchor, first)
 
+    loose = query_language(question) == ENGLISH
+
     def met(anchor, texts: list[str]) -> bool:
-        return any(_has(f, t, folded) for f in forms_of(anchor) for t in texts)
+        return any(_has(f, t, folded, loose) for f in forms_of(anchor) for t in texts)
 
     # A place is also judged when only a retrieved chunk names it, not the excerpts shown:
     # asked about Phnom Penh, the model quoted the Viêng Chăn memorandum's years.

@@ -247,7 +247,7 @@ _COUNT_NOUNS = frozenset(
     "tuyen, du an, thoa thuan, nguoi, sinh vien, hoc sinh, doanh nghiep, quoc gia, nuoc, "
     "thanh pho, tinh, chuong trinh, cong trinh, suat, luot, doan, hiep dinh, van ban, truong, "
     "benh vien, cau, chuyen, linh vuc, dia phuong, hang, tap doan, cong ty, co so, nha may, "
-    "san bay, ga, tram".split(", ")
+    "san bay, ga, tram, ho, ho dan, gia dinh, can ho, du khach, lao dong, viec lam".split(", ")
 )
 # Units a figure measures in, after any "nghìn", "triệu", "tỷ".
 _MEASURED = re.compile(

@@ -371,6 +371,8 @@ def test_missing_unit_reads_the_unit_asked_not_every_unit_named(question, answer
         ("Có bao nhiêu sinh viên?", "Hơn 2.000 [1]", False),  # a bare count
         ("Bao nhiêu phần trăm sinh viên?", "12% [1]", False),  # a share, asked as one
         ("Lượng cacbon chiếm bao nhiêu so với thế giới?", "10%", False),  # not a count
+        ("Dự án phải di dời bao nhiêu hộ dân?", "855 nghìn tỷ đồng [1].", True),
+        ("Dự án phải di dời bao nhiêu hộ dân?", "1.200 hộ [1].", False),
     ],
 )  # fmt: skip
 def test_a_count_answered_with_a_measure_is_caught(question, answer, measured):
