@@ -47,6 +47,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "founding": ("thành lập", "ra đời"),
 }
 _DIGIT = re.compile(r"\d")
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 # A clause ends at punctuation; " - " joins names ("Việt Nam - Lào"), so it does not.
 _CLAUSE_END = re.compile(r"[,;:()\[\]–—]|\.(?:\s|$)")
 
@@ -83,7 +84,7 @@ def clause(text: str, answer: str) -> str | None:
     at = text.lower().find(answer.lower())
     if at < 0 and answer:  # "Khoảng 96,8 km" for "hoàn thành 96,8 km": its longest number
         number = max(_NUMBERS.findall(answer), key=len, default="")
-        found = re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", text)
+        found = _number_at(text, number)
         at, answer = (found.start(), number) if len(number) > 1 and found else (-1, answer)
     if at < 0 or not answer:
         return None
@@ -191,12 +192,12 @@ def _holds(sentence: str, core: str) -> bool:
     if core in sentence.lower():
         return True
     numbers = _NUMBERS.findall(core)
-    return bool(numbers) and all(
-        re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d]|[.,]\d)", sentence) for n in numbers
-    )
+    return bool(numbers) and all(_number_at(sentence, n) for n in numbers)
 
 
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
+def _number_at(text: str, number: str) -> re.Match | None:
+    """Where ``text`` writes ``number`` whole: "3" is not in "1,3" nor in "30"."""
+    return re.search(rf"(?<![\d.,]){re.escape(number)}(?![\d]|[.,]\d)", text)
 
 
 def wrong_kind(question: str, answer: str, texts: list[str]) -> str | None:
