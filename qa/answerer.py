@@ -24,10 +24,11 @@ from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
 from qa.history import standalone_query
 from qa.hit import Filters, Hit
-from qa.holders import holder, place_for_person, swapped_office, wrong_office
+from qa.holders import holder, swapped_office
 from qa.kinds import wrong_kind
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
+from qa.offices import place_for_person, wrong_office
 from qa.prompt import load_template, render_prompt
 from qa.quantities import quote_amounts
 from qa.rates import per_year
@@ -186,10 +187,10 @@ class Answerer:
 
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
         """What the question names that the answer does not stand beside or no article
-        found names (a place: qa.anchors), a deputy for the
-        office holder or the reverse (qa.titles), the other country's envoy, a place or the
-        holder of another office (qa.holders), and the kind of fact the answer states when
-        not the kind asked (qa.kinds)."""
+        found names (a place: qa.anchors), a deputy for the office holder or the reverse
+        (qa.titles), the other country's envoy (qa.holders), a place or the holder of
+        another office (qa.offices), and the kind of fact the answer states when not the
+        kind asked (qa.kinds)."""
         if not self.policy.anchors:
             return ()
         # A follow-up searched together with the question before it: only its own names.

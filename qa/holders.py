@@ -28,14 +28,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.normalize import fold_text, has_diacritics, normalize_text
+from corpus.normalize import has_diacritics, normalize_text
 from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.anchors import capital_runs, names
 from qa.answer import bare, rewrap
 from qa.gazetteer import is_place
 from qa.hit import Hit
-from qa.language import ENGLISH, query_language
 from qa.titles import OFFICES
 
 _ASKS_WHO = re.compile(r"\b(?:ai|nào)\b")
@@ -69,7 +68,7 @@ class Mention:
     sentence: str
 
 
-def _syllables(text: str) -> list[str]:
+def title_syllables(text: str) -> list[str]:
     """``embeddings.lexical.syllables``, abbreviations spelled out ("ubnd": "ủy ban …")."""
     return [s for w in syllables(text) for s in _SHORT.get(w, w).split()]
 
@@ -98,7 +97,7 @@ def asked_offices(question: str) -> list[list[str]]:
         while j < len(words) and (step := _body_words(words, j)):
             j += step
         if i == 0 or low[i - 1] != "của":  # "Cố vấn nào của thủ tướng": another's office
-            found.append(_syllables(" ".join(words[i:j])))
+            found.append(title_syllables(" ".join(words[i:j])))
         i = j
     return found
 
@@ -113,7 +112,7 @@ def _body_words(words: list[str], j: int) -> int:
     return place or int(words[j][0].isupper() and low in _BODY_START)
 
 
-def _holds(office: list[str], titles: list[str]) -> bool:
+def holds_office(office: list[str], titles: list[str]) -> bool:
     """The office's syllables in order among ``titles``, few skipped; the office itself is
     not the deputy's ("phó chủ tịch" does not hold "chủ tịch")."""
     starts = [k for k, w in enumerate(titles) if w == office[0]]
@@ -177,9 +176,14 @@ def mentions(question: str, passages: list[Hit]) -> list[Mention]:
     return found
 
 
+def titles_of(person: str, question: str, passages: list[Hit]) -> list[list[str]]:
+    """The titles the passages give ``person`` at each mention, as syllables."""
+    return [title_syllables(m.titles) for m in mentions(question, passages) if m.name == person]
+
+
 def _score(m: Mention, offices: list[list[str]], others: list[str]) -> tuple[int, int]:
-    titles, sentence = _syllables(m.titles), normalize_text(m.sentence).lower()
-    return sum(_holds(o, titles) for o in offices), sum(o in sentence for o in others)
+    titles, sentence = title_syllables(m.titles), normalize_text(m.sentence).lower()
+    return sum(holds_office(o, titles) for o in offices), sum(o in sentence for o in others)
 
 
 def holder(question: str, answer: str, passages: list[Hit]) -> str:
@@ -192,7 +196,7 @@ def holder(question: str, answer: str, passages: list[Hit]) -> str:
         return answer
     inside = {w for o in offices for w in o}
     others = [" ".join(n).lower() for n in names(question)]
-    others = [o for o in others if not set(_syllables(o)) <= inside]
+    others = [o for o in others if not set(title_syllables(o)) <= inside]
     scores: dict[str, tuple[int, int]] = {}
     for m in mentions(question, passages):
         scores[m.name] = max(scores.get(m.name, (0, 0)), _score(m, offices, others))
@@ -221,118 +225,15 @@ def swapped_office(question: str, answer: str, passages: list[Hit]) -> str | Non
     if not has_diacritics(question) or not _ASKS_WHO.search(normalize_text(question).lower()):
         return None
     person = normalize_text(bare(answer))
-    titles = [_syllables(m.titles) for m in mentions(question, passages) if m.name == person]
+    titles = titles_of(person, question, passages)
     for office in asked_offices(question):
-        if "tại" not in office or any(_holds(office, t) for t in titles):
+        if "tại" not in office or any(holds_office(office, t) for t in titles):
             continue
         size = max(
             (len(t.split()) for t in _TITLES if office[: len(t.split())] == t.split()), default=0
         )
         at = office.index("tại")
         swapped = [*office[:size], *office[at + 1 :], "tại", *office[size:at]]
-        if any(_holds(swapped, t) for t in titles):
+        if any(holds_office(swapped, t) for t in titles):
             return " ".join(swapped)
     return None
-
-
-_FOLDED_OFFICES = re.compile(r"\b(?:" + "|".join(fold_text(o) for o in OFFICES) + r")\b")
-_ENGLISH_OFFICES = re.compile(
-    r"\b(?:ambassador|secretary|chairman|chairwoman|mayor|president|minister|governor)\b"
-)
-
-
-def place_for_person(question: str, answer: str) -> str | None:
-    """ "a place, not a person" when the question asks who holds an office and the answer
-    is only a place's name: asked who Laos's ambassador is, a small model names a country.
-    Written from the sixth set's p008; no gold answer to such a question is a place.
-
-    >>> place_for_person("Dai su Lao tai Viet Nam la ai?", "Hà Lan [1].")
-    'a place, not a person'
-    >>> place_for_person("Đại sứ Lào tại Việt Nam là ai?", "Ông Khamphao [1].")
-    >>> place_for_person("Ai đầu tư nhiều nhất vào Lào?", "Trung Quốc [1].")  # no office
-    """
-    asked = fold_text(normalize_text(question)).lower()
-    if not re.search(r"\b(?:ai|who)\b", asked):
-        return None
-    if not (_FOLDED_OFFICES.search(asked) or _ENGLISH_OFFICES.search(asked)):
-        return None
-    return "a place, not a person" if is_place(bare(answer)) else None
-
-
-# The Vietnamese titles that render an English office ("governor" of a capital is its
-# "Đô trưởng"); "vice" or "deputy" before it asks for the "phó".
-_ENGLISH_TITLES = {
-    "prime minister": ("thủ tướng",), "ambassador": ("đại sứ",), "secretary": ("bí thư",),
-    "chairman": ("chủ tịch",), "chairwoman": ("chủ tịch",), "mayor": ("thị trưởng",),
-    "governor": ("đô trưởng", "tỉnh trưởng", "thống đốc"), "minister": ("bộ trưởng",),
-    "president": ("chủ tịch", "tổng thống"), "director": ("giám đốc",),
-}  # fmt: skip
-_ENGLISH_OFFICE = re.compile(r"\b(vice |deputy )?(" + "|".join(_ENGLISH_TITLES) + r")\b")
-# Where an office is what the question asks the holder of: "ai là <office>", "<office> …
-# là ai", "<office> … nào", "who is … <office>", "which … <office>"; not "Đại sứ gặp ai?".
-_HOLDER_BEFORE = re.compile(
-    r"(?:\bai\s+l[àa]|\b(?:who|whom)\s+(?:is|was|are|were)|\bwhich)\s+(?:\S+\s+){0,3}$"
-)
-_HOLDER_AFTER = re.compile(r"(?:\s+\S+){0,14}?\s+l[àa]\s+ai\b|(?:\s+\S+){0,4}?\s+n[àa]o\b")
-_RELATIVE = re.compile(r"\bm[àa]\b")  # "Chủ tịch … mà Bí thư … đến chào là ai?": not asked
-
-
-def named_offices(question: str) -> list[tuple[str, ...]]:
-    """The offices a question asks the holder of, each as the Vietnamese titles that would
-    render it.
-
-    >>> named_offices("Which Vietnamese ambassador to Laos took part?")
-    [('đại sứ',)]
-    >>> named_offices("Phó Chủ tịch UBND nào tiếp Đại sứ Hà Lan?")
-    [('phó chủ tịch',)]
-    >>> named_offices("Đại sứ Hà Lan gặp ai?")  # the office of the one who met
-    []
-    """
-    asked = normalize_text(question).lower()
-    found = []
-    for m in _ENGLISH_OFFICE.finditer(asked):
-        deputy = "phó " if m.group(1) else ""
-        found.append((m.span(), tuple(deputy + t for t in _ENGLISH_TITLES[m.group(2)])))
-    folded = not has_diacritics(question)
-    taken: list[tuple[int, int]] = []
-    for office in sorted(OFFICES, key=len, reverse=True):  # "tổng giám đốc" before "giám đốc"
-        title = fold_text(office) if folded else office
-        for m in re.finditer(rf"\b(ph[oó]\s+)?{title}\b", asked):
-            if not any(s <= m.start() < e for s, e in taken):
-                taken.append(m.span())
-                found.append((m.span(), ((m.group(1) or "") + title,)))
-    return [
-        titles
-        for (start, end), titles in sorted(found)
-        if _HOLDER_BEFORE.search(asked[:start])
-        or (_HOLDER_AFTER.match(asked[end:]) and not _RELATIVE.search(asked[:start]))
-    ]
-
-
-def wrong_office(question: str, answer: str, passages: list[Hit]) -> str | None:
-    """The answer's person when the passages give them offices but none the question asks
-    who holds: asked for Vietnam's ambassador to Laos, a small model names Hà Nội's Party
-    Secretary met in the same talks. Vietnamese (diacritics typed or not) and English.
-
-    >>> from qa.hit import Hit
-    >>> t = "Bí thư Thành ủy Hà Nội Nguyễn Duy Ngọc tiếp Đại sứ Kees van Baar."
-    >>> p = Hit("a", "a#0", t, 1.0, "T", None, 0, len(t))
-    >>> wrong_office("Which ambassador did Hanoi receive?", "Nguyễn Duy Ngọc [1].", [p])
-    'Nguyễn Duy Ngọc is no đại sứ'
-    >>> wrong_office("Which ambassador did Hanoi receive?", "Kees van Baar [1].", [p])
-    """
-    offices = named_offices(question)
-    person = normalize_text(bare(answer))
-    folded = not has_diacritics(question) and query_language(question) != ENGLISH
-    key = fold_text if folded else str
-    titles = [
-        [key(w) for w in _syllables(m.titles)]
-        for m in mentions(question, passages)
-        if m.name == person
-    ]
-    ranked = [key(o).split() for o in (*OFFICES, *(f"phó {o}" for o in OFFICES), "ủy viên")]
-    if not offices or not any(_holds(o, t) for o in ranked for t in titles):
-        return None  # not a person the passages give an office: nothing to compare
-    if any(_holds(alt.split(), t) for office in offices for alt in office for t in titles):
-        return None
-    return f"{person} is no {' / '.join(offices[0])}"

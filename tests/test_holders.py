@@ -7,8 +7,9 @@ from corpus.article import Article
 from embeddings.ingest import ingest
 from qa.answerer import Answerer
 from qa.hit import Hit
-from qa.holders import asked_offices, holder, mentions, named_offices, swapped_office, wrong_office
+from qa.holders import asked_offices, holder, mentions, swapped_office
 from qa.library import open_index
+from qa.offices import named_offices, wrong_office
 from qa.refusal import RefusalPolicy
 from qa.retriever import Retriever
 
