@@ -175,22 +175,11 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
     seen = [f"{h.title}\n{h.text}" for h in shown]
     numbers = [n for n in _NUMBER.findall(question) if not _YEAR.fullmatch(n)]
     anchors: list[tuple[str, ...] | str] = [*names(question), *numbers]
-
-    first = next(iter(question.split()), "")
-
-    def forms_of(anchor) -> list:  # a place under any of its names (gazetteer)
-        if isinstance(anchor, str):
-            return [anchor]
-        # A passage writes it capitalised mid-sentence: the question's first word belongs to
-        # the name ("Hà Lan …?" is not met by "Thái Lan"; "Trước Manning, …?" still is).
-        inside = re.compile(rf"[\w,;:] {re.escape(' '.join(anchor))}(?!\w)")
-        whole = any(inside.search(normalize_text(t)) for t in seen)
-        return _forms(anchor) if whole else _forms(anchor, first)
-
-    loose = query_language(question) == ENGLISH
+    first, loose = next(iter(question.split()), ""), query_language(question) == ENGLISH
 
     def met(anchor, texts: list[str]) -> bool:
-        return any(_has(f, t, folded, loose) for f in forms_of(anchor) for t in texts)
+        forms = _anchor_forms(anchor, seen, first)
+        return any(_has(f, t, folded, loose) for f in forms for t in texts)
 
     # A place is also judged when only a retrieved chunk names it, not the excerpts shown:
     # asked about Phnom Penh, the model quoted the Viêng Chăn memorandum's years.
@@ -205,6 +194,18 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
         for a in anchors
         if asked_about(a) and not met(a, pool)
     ]
+
+
+def _anchor_forms(anchor: tuple[str, ...] | str, seen: list[str], first: str) -> list:
+    """The forms an anchor is met in: a number as it is, a place under any of its names
+    (gazetteer). When a passage ``seen`` writes the name capitalised mid-sentence, the
+    question's ``first`` word belongs to it ("Hà Lan …?" is not met by "Thái Lan";
+    "Trước Manning, …?" still is)."""
+    if isinstance(anchor, str):
+        return [anchor]
+    inside = re.compile(rf"[\w,;:] {re.escape(' '.join(anchor))}(?!\w)")
+    whole = any(inside.search(normalize_text(t)) for t in seen)
+    return _forms(anchor) if whole else _forms(anchor, first)
 
 
 def absent_places(question: str, retrieved: list[Hit]) -> list[str]:
