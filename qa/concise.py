@@ -241,14 +241,14 @@ def echoes(question: str, answer: str) -> bool:
 
 # Said but saying nothing: joiners, and question words ("Sứa lược không phải là loài gì?"
 # answered "Loài nào").
-_JOINERS = {"và", "va", "and", "nào", "nao", "gì", "gi", "đâu"}
+_SAYS_NOTHING = {"và", "va", "and", "nào", "nao", "gì", "gi", "đâu"}
 
 
 def _said_and_asked(question: str, answer: str) -> tuple[list[str], list[str]]:
     """The answer's syllables (joiners left out) and the question's, its places added in
     the articles' spelling, both folded when the question has no diacritics."""
     folded = not has_diacritics(question)
-    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _JOINERS]
+    said = [w for w in syllables(MARKER.sub(" ", answer), folded) if w not in _SAYS_NOTHING]
     return said, syllables(with_vietnamese_names(question), folded)
 
 
