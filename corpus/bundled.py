@@ -62,3 +62,10 @@ def seventh_path() -> Path:
     English and 7 without diacritics), written like the others once checks had been written
     from the sixth's misses; committed before its first run."""
     return _DATA / "heldout6.jsonl"
+
+
+def eighth_path() -> Path:
+    """An eighth question set for the bundled articles (24 answerable, 16 unanswerable, 7 in
+    English and 7 without diacritics), written like the others once checks had been written
+    from the seventh's misses; committed before its first run."""
+    return _DATA / "heldout7.jsonl"
