@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.anchors import absent_places, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, bare, final_answer, wordless
 from qa.citations import cite, snap_numbers
-from qa.concise import copies_question, echoes, trim_restatement
+from qa.concise import echoes, says_nothing, trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import recount
 from qa.dates import range_as_written, snap_dates
@@ -28,7 +28,7 @@ from qa.holders import holder, swapped_office
 from qa.kinds import wrong_kind
 from qa.language import ENGLISH, query_language
 from qa.numerals import spell_as_written
-from qa.offices import place_for_person, wrong_office
+from qa.offices import other_envoy, place_for_person, wrong_office
 from qa.prompt import load_template, render_prompt
 from qa.quantities import quote_amounts
 from qa.rates import per_year
@@ -155,7 +155,7 @@ class Answerer:
         said, text = text, trim_restatement(query, text)
         if echoes(query, text):  # asked again, not opening as the model first did
             again = self._ask_again(query, language, passages, said)
-            if again is None and copies_question(query, text):  # says nothing
+            if again is None and says_nothing(query, text):
                 return refuse()
             text, said = (again, again) if again else (text, said)
         if self.shorten:
@@ -188,7 +188,7 @@ class Answerer:
     def _apart(self, question, query, text, passages, hits) -> tuple[str, ...]:
         """What the question names that the answer does not stand beside or no article
         found names (a place: qa.anchors), a deputy for the office holder or the reverse
-        (qa.titles), the other country's envoy (qa.holders), a place or the holder of
+        (qa.titles), the other country's envoy (qa.holders, qa.offices), a place or the holder of
         another office (qa.offices), and the kind of fact the answer states when not the
         kind asked (qa.kinds)."""
         if not self.policy.anchors:
@@ -199,6 +199,7 @@ class Answerer:
             deputy_title(asked, text, passages),
             head_title(asked, text, passages),
             swapped_office(asked, text, passages),
+            other_envoy(asked, text, passages),
             place_for_person(asked, text),
         )
         if not any(titles):  # the deputy's or the head's title, said once

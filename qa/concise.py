@@ -31,6 +31,7 @@ from corpus.sentences import sentence_spans
 from embeddings.lexical import syllables
 from qa.answer import MARKER
 from qa.gazetteer import with_vietnamese_names
+from qa.kinds import BESIDES
 from qa.language import ENGLISH, query_language
 from qa.yesno import asks_yes_no, offers_choice
 
@@ -267,3 +268,31 @@ def copies_question(question: str, answer: str) -> bool:
     said, asked = _said_and_asked(question, answer)
     pairs = set(zip(asked, asked[1:], strict=False))
     return all(p in pairs for p in zip(said, said[1:], strict=False))
+
+
+# A why-question's echo gives no reason ("Why did Vietnam - Laos trade grow?" → "Vietnam and
+# Laos"); folded, so typed without diacritics too.
+_WHY = re.compile(r"\b(?:vi sao|tai sao|why|ly do (?:gi|nao)|nguyen nhan (?:gi|nao))\b")
+
+
+def says_nothing(question: str, answer: str) -> bool:
+    """Whether an answer that ``echoes`` the question says nothing: it copies the question
+    (``copies_question``), answers a why-question, or names only what the question sets
+    aside ("Ngoài …, …", "Besides …, …").
+
+    >>> says_nothing("Vì sao Việt Nam - Lào tăng thương mại?", "Việt Nam và Lào [1].")
+    True
+    >>> says_nothing("Ngoài chức Bí thư Tỉnh ủy Quảng Trị, ông Phương giữ chức gì?",
+    ...              "Bí thư Tỉnh ủy tỉnh Quảng Trị [1].")
+    True
+    >>> says_nothing("Hợp đồng nào làm từ thiết kế đến xây dựng?", "Xây dựng thiết kế")
+    False
+    """
+    if copies_question(question, answer) or _WHY.search(fold_text(question).lower()):
+        return True
+    said, _ = _said_and_asked(question, answer)
+    folded = not has_diacritics(question)
+    return bool(said) and any(
+        set(said) <= set(syllables(with_vietnamese_names(m.group(1)), folded))
+        for m in BESIDES.finditer(question)
+    )

@@ -534,6 +534,25 @@ def test_a_copy_of_the_question_is_refused_when_asking_again_gives_nothing_bette
     assert ans.refused and ans.text == REFUSAL and len(a.generator.prompts) == 2
 
 
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        ("Vì sao Hà Lan đầu tư vào Hà Nội?", "Hà Lan, Hà Nội [1]."),  # no reason given
+        # what the question sets aside, not as one stretch of it
+        ("Ngoài Thủ đô Hà Nội, Hà Lan đầu tư vào đâu?", "Hà Nội, thủ đô [1]."),
+    ],
+)
+def test_an_echo_saying_nothing_is_refused_when_asking_again_gives_nothing_better(
+    index, question, reply
+):
+    policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
+    a = answerer(index, replies(reply, REFUSAL), policy=policy)
+    ans = a.ask(question)
+    assert ans.refused and len(a.generator.prompts) == 2
+    kept = answerer(index, replies("Hà Nội, Hà Lan [1].", REFUSAL), policy=policy)
+    assert not kept.ask("Hà Lan đã đầu tư gì vào Hà Nội?").refused  # names it in other words
+
+
 def test_a_choice_question_is_answered_with_its_own_words_once(index):
     a = answerer(index, replies("Hà Lan [1].", "Hà Nội [1]."))
     ans = a.ask("Hà Lan hay Quảng Châu đầu tư vào Hà Nội?")
