@@ -33,19 +33,24 @@ from embeddings.lexical import syllables
 from qa.answer import bare
 
 KINDS: dict[str, tuple[str, ...]] = {
-    "investment": ("đầu tư", "vốn đầu tư", "fdi", "rót vốn", "nguồn vốn", "giải ngân"),
-    "trade": ("kim ngạch", "xuất khẩu", "nhập khẩu", "xuất nhập khẩu", "thương mại", "buôn bán"),
-    "budget": ("ngân sách", "nguồn thu", "thu nội địa"),
-    "funding": ("hỗ trợ kinh phí", "tài trợ", "viện trợ", "kinh phí", "ủng hộ", "quyên góp"),
-    "output": ("grdp", "gdp", "tăng trưởng", "quy mô kinh tế"),
-    "population": ("dân số",),
-    "visitors": ("lượt khách", "du khách", "khách du lịch", "khách quốc tế"),
+    "investment": ("đầu tư", "vốn đầu tư", "fdi", "rót vốn", "nguồn vốn", "giải ngân",
+                   "invest", "invested", "investment", "investments", "investors"),
+    "trade": ("kim ngạch", "xuất khẩu", "nhập khẩu", "xuất nhập khẩu", "thương mại", "buôn bán",
+              "trade", "export", "exports", "exported", "import", "imports", "imported"),
+    "budget": ("ngân sách", "nguồn thu", "thu nội địa", "budget", "revenue"),
+    "funding": ("hỗ trợ kinh phí", "tài trợ", "viện trợ", "kinh phí", "ủng hộ", "quyên góp",
+                "funding", "funded", "aid", "oda", "donated", "donation"),
+    "output": ("grdp", "gdp", "tăng trưởng", "quy mô kinh tế", "growth"),
+    "population": ("dân số", "population", "inhabitants"),
+    "visitors": ("lượt khách", "du khách", "khách du lịch", "khách quốc tế", "visitors",
+                 "tourists", "tourist arrivals"),
     "area": ("diện tích",),
-    "start": ("khởi công", "động thổ"),
-    "opening": ("khánh thành", "khai trương", "khai thác", "đưa vào sử dụng", "đưa vào hoạt động"),
-    "signing": ("ký kết",),
-    "founding": ("thành lập", "ra đời"),
-}
+    "start": ("khởi công", "động thổ", "groundbreaking", "broke ground", "break ground"),
+    "opening": ("khánh thành", "khai trương", "khai thác", "đưa vào sử dụng", "đưa vào hoạt động",
+                "inaugurated", "opened"),
+    "signing": ("ký kết", "signed", "signing"),
+    "founding": ("thành lập", "ra đời", "founded", "established"),
+}  # fmt: skip
 _DIGIT = re.compile(r"\d")
 _NUMBERS = re.compile(r"\d+(?:[.,]\d+)*")
 # A clause ends at punctuation; " - " joins names ("Việt Nam - Lào"), so it does not.
@@ -58,8 +63,10 @@ def _words(text: str, folded: bool) -> str:
 
 # "Ngoài tăng trưởng kinh tế, … những lĩnh vực nào?": what "ngoài" (besides) names is not
 # asked. "nước ngoài" (foreign) and "bên ngoài" (outside) are other words.
-_BESIDES = re.compile(
-    r"(?<!nước )(?<!nuoc )(?<!bên )(?<!ben )\b(?:ngoài|ngoai)\s+[^,?]+,", re.IGNORECASE
+BESIDES = re.compile(
+    r"(?<!nước )(?<!nuoc )(?<!bên )(?<!ben )\b(?:ngoài|ngoai|besides|apart from|aside from)"
+    r"\s+([^,?]+),",
+    re.IGNORECASE,
 )
 
 
@@ -80,6 +87,8 @@ def clause(text: str, answer: str) -> str | None:
     ' thu ngân sách đạt 641,7 nghìn tỷ đồng'
     >>> clause("GRDP tăng 8,5%, thu ngân sách đạt 641,7 nghìn tỷ đồng.", "khoảng 641,7 tỷ")
     ' thu ngân sách đạt 641,7 nghìn tỷ đồng'
+    >>> clause("GDP đạt 3.100 tỷ tệ (khoảng 426,7 tỷ USD).", "426,7 tỷ USD")
+    'GDP đạt 3.100 tỷ tệ (khoảng 426,7 tỷ USD'
     """
     at = text.lower().find(answer.lower())
     if at < 0 and answer:  # "Khoảng 96,8 km" for "hoàn thành 96,8 km": its longest number
@@ -88,9 +97,11 @@ def clause(text: str, answer: str) -> str | None:
         at, answer = (found.start(), number) if len(number) > 1 and found else (-1, answer)
     if at < 0 or not answer:
         return None
-    starts = [m.end() for m in _CLAUSE_END.finditer(text, 0, at)]
+    starts = [0] + [m.end() for m in _CLAUSE_END.finditer(text, 0, at)]
+    if len(starts) > 1 and text[starts[-1] - 1] == "(":  # "3.100 tỷ tệ (khoảng 426,7 tỷ USD)"
+        starts.pop()  # restates the figure before it, whose clause names the kind
     end = _CLAUSE_END.search(text, at + len(answer))
-    return text[starts[-1] if starts else 0 : end.start() if end else len(text)]
+    return text[starts[-1] : end.start() if end else len(text)]
 
 
 def other_kind(question: str, answer: str, texts: list[str]) -> str | None:
@@ -101,7 +112,7 @@ def other_kind(question: str, answer: str, texts: list[str]) -> str | None:
     found in no text, or some clause holding it names the kind asked or no kind at all.
     """
     folded = not has_diacritics(question)
-    asked = kinds(_BESIDES.sub(" ", question), folded)
+    asked = kinds(BESIDES.sub(" ", question), folded)
     core = bare(answer)
     if not asked or not _DIGIT.search(core):
         return None  # kinds are of figures and dates; a name stands in many clauses

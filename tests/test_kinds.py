@@ -61,7 +61,10 @@ def test_the_clause_holds_the_answer_and_no_clause_end(before, after):
     text = f"{before}X 12 Y{after}"
     found = clause(text, "X 12 Y")
     assert "X 12 Y" in found and found in text
-    assert not any(c in found for c in ",;()")
+    # No clause end inside, but for a bracket opening the answer's clause: "(khoảng 426,7
+    # tỷ USD)" restates the clause before it, which is taken along.
+    head, _, own = found.rpartition("(")
+    assert not any(c in own for c in ",;()") and not any(c in head for c in ",;()")
 
 
 def test_a_planned_figure_is_no_answer_for_what_is_done():
@@ -101,3 +104,12 @@ def test_wrong_kind_gives_the_first_reason_found():
     q = "Hiện nay Hà Nội đã vận hành bao nhiêu km đường sắt?"
     assert wrong_kind(q, "96,8 km", [plan]) == "planned, not done"
     assert wrong_kind("Đến 2030 Hà Nội hoàn thành bao nhiêu km?", "96,8 km", [plan]) is None
+
+
+def test_an_english_question_asks_its_kind_in_english_words():
+    # "(khoảng 426,7 tỷ USD)" restates the GDP figure before it: a GDP, not a population.
+    text = "GDP năm 2024 của Quảng Châu hơn 3.100 tỷ nhân dân tệ (khoảng 426,7 tỷ USD)."
+    assert other_kind("What is the population of Guangzhou?", "426,7 billion", [text]) == (
+        "output, not population"
+    )
+    assert other_kind("What was Guangzhou's GDP in 2024?", "426,7 billion", [text]) is None
