@@ -129,6 +129,15 @@ def spellings(name: str) -> tuple[str, ...]:
     return _places().get(name, (name,))
 
 
+def vietnamese_name(english: str) -> str | None:
+    """The articles' name for a place the list gives in English, or None.
+
+    >>> vietnamese_name("Cambodia"), vietnamese_name("Dutch")
+    ('Campuchia', None)
+    """
+    return _table()[1].get(english)
+
+
 def is_place(name: str) -> bool:
     """Whether the list names ``name`` as a place, in either language.
 

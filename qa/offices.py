@@ -12,7 +12,7 @@ import re
 
 from corpus.normalize import fold_text, has_diacritics, normalize_text
 from qa.answer import bare
-from qa.gazetteer import is_place
+from qa.gazetteer import is_place, vietnamese_name
 from qa.hit import Hit
 from qa.holders import holds_office, titles_of
 from qa.language import ENGLISH, query_language
@@ -115,3 +115,43 @@ def wrong_office(question: str, answer: str, passages: list[Hit]) -> str | None:
     if any(holds_office(alt.split(), t) for office in offices for alt in office for t in titles):
         return None
     return f"{person} is no {' / '.join(offices[0])}"
+
+
+# "the Netherlands' ambassador to Cambodia", "ambassador of X to Y": the countries an English
+# question gives the envoy it asks for (only names the place list knows count).
+_NAME = r"(?:the\s+)?([A-Z]\w*(?:\s[A-Z]\w*)?)"
+_ENVOY = re.compile(
+    rf"(?:\b{_NAME}(?:'s|’s|'|’)?\s+)?ambassador(?:\s+of\s+{_NAME})?(?:\s+(?:to|in)\s+{_NAME})?"
+)
+
+
+def other_envoy(question: str, answer: str, passages: list[Hit]) -> str | None:
+    """The envoy title the passages give the person answered when an English question asks
+    for another country's ambassador, or one to another country: the English twin of
+    qa.holders.swapped_office (asked for the Dutch envoy to Cambodia, a small model names
+    Vietnam's). Titles that name no countries are not judged.
+
+    >>> from qa.hit import Hit
+    >>> t = "Dự hội đàm có Đại sứ Việt Nam tại Campuchia Nguyễn Huy Tăng."
+    >>> p = [Hit("a", "a#0", t, 1.0, "T", None, 0, len(t))]
+    >>> other_envoy("Who is the Netherlands' ambassador to Cambodia?", "Nguyễn Huy Tăng", p)
+    'đại sứ việt nam tại campuchia'
+    >>> other_envoy("Who is Vietnam's ambassador to Cambodia?", "Nguyễn Huy Tăng", p)
+    """
+    m = _ENVOY.search(normalize_text(question))
+    if query_language(question) != ENGLISH or not m:
+        return None
+    sender, host = (_country(n) for n in (m.group(1) or m.group(2), m.group(3)))
+    person = normalize_text(bare(answer))
+    titles = [" ".join(t) for t in titles_of(person, question, passages)]
+    envoy = [t[t.index("đại sứ ") :] for t in titles if "đại sứ " in t and " tại " in t]
+    if not (sender or host) or not envoy:
+        return None
+    if any(t.startswith(f"đại sứ {sender or ''}") and f"tại {host or ''}" in t for t in envoy):
+        return None
+    return envoy[0]
+
+
+def _country(english: str | None) -> str | None:
+    name = vietnamese_name(english) if english else None
+    return name.lower() if name else None
