@@ -79,6 +79,15 @@ def test_years_are_not_anchors():
     assert unanchored(q, "855 nghìn tỷ đồng [1]", [ROAD, RAIL], [ROAD, RAIL]) == []
 
 
+def test_dates_are_not_anchors_but_other_numbers_are():
+    signed = hit("vc", "Hai bên đã ký 8 thỏa thuận cấp sở, ngành.")
+    came = hit("hn", "Ngày 2/12/2025, 15 đoàn của Hà Nội tới Viêng Chăn.")
+    q = "Theo bài về hội đàm ngày 2/12/2025, hai bên ký bao nhiêu thỏa thuận?"
+    assert unanchored(q, "8 thỏa thuận [1]", [signed, came], [signed, came]) == []
+    q = "Khi 15 đoàn tới, hai bên ký bao nhiêu thỏa thuận?"
+    assert unanchored(q, "8 thỏa thuận [1]", [signed, came], [signed, came]) == ["15"]
+
+
 def test_a_name_only_in_the_whole_passage_not_the_excerpt_still_counts():
     excerpt = hit("nl", "Kim ngạch giữa hai nước đạt khoảng 1,165 tỷ USD.")
     whole = hit("nl", "Việt Nam và Hà Lan là đối tác. " + excerpt.text)
