@@ -69,3 +69,10 @@ def eighth_path() -> Path:
     English and 7 without diacritics), written like the others once checks had been written
     from the seventh's misses; committed before its first run."""
     return _DATA / "heldout7.jsonl"
+
+
+def ninth_path() -> Path:
+    """A ninth question set for the bundled articles (24 answerable, 16 unanswerable, 7 in
+    English and 7 without diacritics), written like the others once checks had been written
+    from the eighth's misses; committed before its first run."""
+    return _DATA / "heldout8.jsonl"

@@ -8,6 +8,7 @@ from corpus.bundled import (
     fourth_path,
     fresh_path,
     heldout_path,
+    ninth_path,
     questions_path,
     seeds_dir,
     seventh_path,
@@ -36,8 +37,9 @@ def _quoted(answer: str, sources: list[str]) -> bool:
         sixth_path(),
         seventh_path(),
         eighth_path(),
+        ninth_path(),
     ],
-    ids=["main", "heldout", "fresh", "fourth", "fifth", "sixth", "seventh", "eighth"],
+    ids=["main", "heldout", "fresh", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"],
 )
 def test_every_answerable_question_quotes_a_source_article(path):
     questions = load_questions(path)
@@ -64,12 +66,13 @@ def test_every_answerable_question_quotes_a_source_article(path):
         sixth_path(),
         seventh_path(),
         eighth_path(),
+        ninth_path(),
     ],
-    ids=["heldout", "fresh", "fourth", "fifth", "sixth", "seventh", "eighth"],
+    ids=["heldout", "fresh", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"],
 )
 def test_each_later_set_asks_new_questions(path):
     earlier = [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path()]
-    earlier += [sixth_path(), seventh_path(), eighth_path()]
+    earlier += [sixth_path(), seventh_path(), eighth_path(), ninth_path()]
     earlier = earlier[: earlier.index(path)]
     asked = {normalize_text(q.question).lower() for p in earlier for q in load_questions(p)}
     later = load_questions(path)
