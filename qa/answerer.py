@@ -158,8 +158,10 @@ class Answerer:
             if again is None and says_nothing(query, text):
                 return refuse()
             text, said = (again, again) if again else (text, said)
-        if self.shorten:
+        if self.shorten:  # cut to the question's words, joined anew: still an echo
             text = shorten(self.generator, query, text)
+            if echoes(query, text) and says_nothing(query, text):
+                return refuse()
         text = holder(query, text, passages)  # the person given every office asked
         apart = self._apart(question, query, text, passages, hits)
         focused = _focus(query, text, said, passages) if language != ENGLISH else None

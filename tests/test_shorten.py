@@ -9,6 +9,7 @@ from embeddings.ingest import ingest
 from embeddings.lexical import syllables
 from qa.answerer import Answerer
 from qa.library import open_index
+from qa.refusal import RefusalPolicy
 from qa.retriever import Retriever
 from qa.shorten import accept, load_shorten_prompt, restates, shorten
 
@@ -105,3 +106,16 @@ def test_answerer_shortens_then_cites(answerer_over):
     assert ans.timings.total_ms >= ans.timings.first_token_ms
     unshortened = answerer_over(reply, shorten=False).ask(question).text
     assert unshortened == "Trực tiếp trên 1,3 tỷ USD vào Hà Nội [1]."  # only the lead is cut
+
+
+def test_a_restatement_shortened_to_the_question_s_words_says_nothing(answerer_over):
+    # "Vì sao …?" restated, then cut to "Hà Lan và Hà Nội": only the question's names
+    question = "Vì sao Hà Lan đầu tư vào Thủ đô Hà Nội nhiều như vậy?"
+    said = "Hà Lan và Hà Nội có quan hệ hợp tác lâu dài về đầu tư [1]."
+
+    def reply(messages):
+        shortening = messages[0].content == load_shorten_prompt().system
+        return "Hà Lan và Hà Nội" if shortening else said
+
+    ans = answerer_over(reply, policy=RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0))
+    assert ans.ask(question).refused
