@@ -40,8 +40,10 @@ from corpus.normalize import fold_text, normalize_text
 from qa.answer import MARKER
 from qa.language import ENGLISH
 
+# A short lead before it ("Tuy nhiên, không tìm thấy …") still refuses; markers do not lead.
 _REFUSAL = re.compile(
-    r"^\W*(?:khong tim thay|khong co thong tin|cac bai bao khong|cac doan trich khong|"
+    r"^\W*(?:[^,.\[\]]{0,30},\s*)?"
+    r"(?:khong tim thay|khong co thong tin|cac bai bao khong|cac doan trich khong|"
     r"the articles do not|the passages do not|the articles don.t|i (?:cannot|can.t) find|"
     r"there is no information)",
 )
@@ -237,6 +239,8 @@ def is_refusal(text: str) -> bool:
 
     >>> is_refusal("The articles do not contain this information."), is_refusal("Có [1].")
     (True, False)
+    >>> is_refusal("Tuy nhiên, không tìm thấy thông tin này trong các bài báo hiện có [1].")
+    True
     """
     return bool(_REFUSAL.match(fold_text(text).lower()))
 

@@ -231,8 +231,15 @@ def test_follow_up_retrieves_for_the_new_subject(index):
     assert ans.passages[0].doc_id == "qc"
 
 
-def test_model_refusal_becomes_the_fixed_sentence(index):
-    a = answerer(index, "Các đoạn trích không nói gì về việc này, xin lỗi.")
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Các đoạn trích không nói gì về việc này, xin lỗi.",
+        "Tuy nhiên, không tìm thấy thông tin này trong các bài báo hiện có [1].",  # a lead
+    ],
+)
+def test_model_refusal_becomes_the_fixed_sentence(index, reply):
+    a = answerer(index, reply)
     ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")
     assert ans.refused and ans.text == REFUSAL and ans.citations == ()
 
