@@ -33,13 +33,24 @@ def place_for_person(question: str, answer: str) -> str | None:
     'a place, not a person'
     >>> place_for_person("Đại sứ Lào tại Việt Nam là ai?", "Ông Khamphao [1].")
     >>> place_for_person("Ai đầu tư nhiều nhất vào Lào?", "Trung Quốc [1].")  # no office
+    >>> place_for_person("Ong Tuan lam viec tren cuong vi gi?", "Hà Nội [1].")
+    'a place, not an office'
     """
     asked = fold_text(normalize_text(question)).lower()
+    if _ASKS_OFFICE.search(asked):  # "… trên cương vị gì?" answered "Hà Nội"
+        return "a place, not an office" if is_place(bare(answer)) else None
     if not re.search(r"\b(?:ai|who)\b", asked):
         return None
     if not (_FOLDED_OFFICES.search(asked) or _ENGLISH_OFFICES.search(asked)):
         return None
     return "a place, not a person" if is_place(bare(answer)) else None
+
+
+# A question asking which office someone holds (folded): its answer is a title, not a place.
+_ASKS_OFFICE = re.compile(
+    r"\b(?:chuc vu|cuong vi|chuc danh|chuc) (?:gi|nao)\b|"
+    r"\bwhat (?:office|position|post|title|role)\b"
+)
 
 
 # The Vietnamese titles that render an English office ("governor" of a capital is its
