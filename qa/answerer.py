@@ -15,10 +15,11 @@ from pathlib import Path
 from qa.anchors import absent_places, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, bare, final_answer, wordless
 from qa.citations import cite, snap_numbers
-from qa.concise import echoes, says_nothing, trim_restatement
+from qa.concise import trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
 from qa.counted import recount
 from qa.dates import range_as_written, snap_dates
+from qa.echoes import echoes, gives_no_reason, says_nothing
 from qa.gazetteer import quote_place_names, with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
@@ -153,11 +154,11 @@ class Answerer:
         ):
             return refuse()
         said, text = text, trim_restatement(query, text)
-        if echoes(query, text):  # asked again, not opening as the model first did
-            again = self._ask_again(query, language, passages, said)
-            if again is None and says_nothing(query, text):
+        if echoes(query, text) or gives_no_reason(query, text):
+            again = self._said_again(query, language, passages, text, said)
+            if again is None:
                 return refuse()
-            text, said = (again, again) if again else (text, said)
+            text, said = again
         if self.shorten:  # cut to the question's words, joined anew: still an echo
             text = shorten(self.generator, query, text)
             if echoes(query, text) and says_nothing(query, text):
@@ -171,6 +172,17 @@ class Answerer:
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
+
+    def _said_again(self, query, language, passages, text, said) -> tuple[str, str] | None:
+        """For an echo or a why-question's answer that is no reason, the answer asked again,
+        not opening as the model first did (twice, as it is shown and as it was said); the
+        first one where asking again gives nothing better; None when that one says nothing."""
+        again = self._ask_again(query, language, passages, said)
+        if again and not gives_no_reason(query, again):
+            return again, again
+        if says_nothing(query, text) or gives_no_reason(query, text):
+            return None
+        return text, said
 
     def _repair(self, query: str, language: str, passages: list[Hit], text: str) -> str:
         """Numbers written the passage's way (``16`` for its ``1,6``: the checks that follow

@@ -560,6 +560,17 @@ def test_an_echo_saying_nothing_is_refused_when_asking_again_gives_nothing_bette
     assert not kept.ask("Hà Lan đã đầu tư gì vào Hà Nội?").refused  # names it in other words
 
 
+@pytest.mark.parametrize(
+    "second, refused",
+    [(REFUSAL, True), ("USD [1].", True), ("Để hợp tác đầu tư lâu dài [1].", False)],
+)
+def test_a_why_question_answered_with_a_time_or_a_name_is_asked_again(index, second, refused):
+    policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
+    a = answerer(index, replies("Năm 2024 [1].", second), policy=policy)
+    ans = a.ask("Vì sao Hà Lan đầu tư vào Hà Nội?")
+    assert ans.refused == refused and len(a.generator.prompts) == 2
+
+
 def test_a_choice_question_is_answered_with_its_own_words_once(index):
     a = answerer(index, replies("Hà Lan [1].", "Hà Nội [1]."))
     ans = a.ask("Hà Lan hay Quảng Châu đầu tư vào Hà Nội?")

@@ -3,7 +3,8 @@
 import pytest
 from test_answer_logic import answerer, index, replies  # noqa: F401 (fixture)
 
-from qa.concise import echoes, trim_restatement
+from qa.concise import trim_restatement
+from qa.echoes import echoes
 from qa.shorten import restates
 from qa.yesno import asks_yes_no, vietnamese_yes_no
 
