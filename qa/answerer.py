@@ -154,7 +154,9 @@ class Answerer:
         ):
             return refuse()
         said, text = text, trim_restatement(query, text)
-        if echoes(query, text) or gives_no_reason(query, text):
+        if gives_no_reason(query, text):  # asked again, it guessed another (ninth t015)
+            return refuse()
+        if echoes(query, text):
             again = self._said_again(query, language, passages, text, said)
             if again is None:
                 return refuse()
@@ -174,15 +176,13 @@ class Answerer:
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
 
     def _said_again(self, query, language, passages, text, said) -> tuple[str, str] | None:
-        """For an echo or a why-question's answer that is no reason, the answer asked again,
-        not opening as the model first did (twice, as it is shown and as it was said); the
-        first one where asking again gives nothing better; None when that one says nothing."""
+        """For an echo, the answer asked again, not opening as the model first did (twice:
+        as it is shown and as it was said); the echo where asking again gives nothing
+        better; None when the echo says nothing."""
         again = self._ask_again(query, language, passages, said)
-        if again and not gives_no_reason(query, again):
+        if again:
             return again, again
-        if says_nothing(query, text) or gives_no_reason(query, text):
-            return None
-        return text, said
+        return None if says_nothing(query, text) else (text, said)
 
     def _repair(self, query: str, language: str, passages: list[Hit], text: str) -> str:
         """Numbers written the passage's way (``16`` for its ``1,6``: the checks that follow

@@ -1,8 +1,9 @@
 """Answers that only repeat the question: they say nothing, or give no reason when asked why.
 
 A small model sometimes answers with the question's own words ("Ai là Đại sứ Hà Lan …?" →
-"Hà Lan"), or a why-question with a time or a name. The answerer asks again once
-(qa.answerer); an echo that still says nothing, or an answer that is no reason, is refused.
+"Hà Lan"), or a why-question with a time or a name. The answerer asks again once for an
+echo (qa.answerer) and refuses one that still says nothing; an answer that is no reason is
+refused at once (asked again, the model guessed another).
 
 >>> echoes("Ai là Đại sứ Hà Lan tại Việt Nam?", "Hà Lan [1]")
 True

@@ -544,7 +544,7 @@ def test_a_copy_of_the_question_is_refused_when_asking_again_gives_nothing_bette
 @pytest.mark.parametrize(
     "question, reply",
     [
-        ("Vì sao Hà Lan đầu tư vào Hà Nội?", "Hà Lan, Hà Nội [1]."),  # no reason given
+        ("Vì sao Hà Lan đầu tư vào Hà Nội?", "Đầu tư, Hà Lan [1]."),  # no reason given
         # what the question sets aside, not as one stretch of it
         ("Ngoài Thủ đô Hà Nội, Hà Lan đầu tư vào đâu?", "Hà Nội, thủ đô [1]."),
     ],
@@ -560,15 +560,14 @@ def test_an_echo_saying_nothing_is_refused_when_asking_again_gives_nothing_bette
     assert not kept.ask("Hà Lan đã đầu tư gì vào Hà Nội?").refused  # names it in other words
 
 
-@pytest.mark.parametrize(
-    "second, refused",
-    [(REFUSAL, True), ("USD [1].", True), ("Để hợp tác đầu tư lâu dài [1].", False)],
-)
-def test_a_why_question_answered_with_a_time_or_a_name_is_asked_again(index, second, refused):
+@pytest.mark.parametrize("first", ["Năm 2024 [1].", "USD [1]."])
+def test_a_why_question_answered_with_a_time_or_a_name_is_refused_at_once(index, first):
     policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
-    a = answerer(index, replies("Năm 2024 [1].", second), policy=policy)
+    a = answerer(index, replies(first, "Để hợp tác đầu tư lâu dài [1]."), policy=policy)
     ans = a.ask("Vì sao Hà Lan đầu tư vào Hà Nội?")
-    assert ans.refused == refused and len(a.generator.prompts) == 2
+    assert ans.refused and len(a.generator.prompts) == 1  # asked again, it guesses another
+    kept = answerer(index, "Để hợp tác đầu tư lâu dài [1].", policy=policy)
+    assert not kept.ask("Vì sao Hà Lan đầu tư vào Hà Nội?").refused
 
 
 def test_a_choice_question_is_answered_with_its_own_words_once(index):
