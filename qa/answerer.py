@@ -154,8 +154,6 @@ class Answerer:
         ):
             return refuse()
         said, text = text, trim_restatement(query, text)
-        if gives_no_reason(query, text):  # asked again, it guessed another (ninth t015)
-            return refuse()
         if echoes(query, text):
             again = self._said_again(query, language, passages, text, said)
             if again is None:
@@ -165,6 +163,8 @@ class Answerer:
             text = shorten(self.generator, query, text)
             if echoes(query, text) and says_nothing(query, text):
                 return refuse()
+        if gives_no_reason(query, text):  # asked again, it guessed another (ninth t015)
+            return refuse()
         text = holder(query, text, passages)  # the person given every office asked
         apart = self._apart(question, query, text, passages, hits)
         focused = _focus(query, text, said, passages) if language != ENGLISH else None

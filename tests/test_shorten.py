@@ -119,3 +119,15 @@ def test_a_restatement_shortened_to_the_question_s_words_says_nothing(answerer_o
 
     ans = answerer_over(reply, policy=RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0))
     assert ans.ask(question).refused
+
+
+def test_a_why_question_s_answer_shortened_to_a_time_gives_no_reason(answerer_over):
+    question = "Vì sao Hà Lan đầu tư vào Thủ đô Hà Nội nhiều như vậy?"
+    said = "Hà Lan đầu tư vào Thủ đô Hà Nội nhiều từ năm 2024 [1]."
+
+    def reply(messages):
+        shortening = messages[0].content == load_shorten_prompt().system
+        return "năm 2024" if shortening else said
+
+    policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
+    assert answerer_over(reply, policy=policy).ask(question).refused
