@@ -17,12 +17,12 @@ Q = "Ai là Phó Trưởng Ban Chính sách chiến lược Trung ương cùng t
 LONG = "Nguyễn Anh Tuấn, Ủy viên Trung ương Đảng, Phó Trưởng Ban Chính sách chiến lược Trung ương"
 
 
-def scripted(phrase):
-    """A fake that answers the shortening prompt with ``phrase``, anything else with LONG."""
+def scripted(phrase, said=LONG + " [1]."):
+    """A fake that answers the shortening prompt with ``phrase``, anything else with ``said``."""
 
     def reply(messages):
         shortening = messages[0].content == load_shorten_prompt().system
-        return phrase if shortening else LONG + " [1]."
+        return phrase if shortening else said
 
     return reply
 
@@ -96,9 +96,7 @@ def test_answerer_shortens_then_cites(answerer_over):
     question = "Hà Lan đã đầu tư bao nhiêu vào Thủ đô Hà Nội?"
     said = "Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội [1]."
 
-    def reply(messages):
-        shortening = messages[0].content == load_shorten_prompt().system
-        return "trên 1,3 tỷ USD" if shortening else said
+    reply = scripted("trên 1,3 tỷ USD", said)
 
     ans = answerer_over(reply).ask(question)
     assert ans.text == "Trên 1,3 tỷ USD [1]." and not ans.refused
@@ -113,9 +111,7 @@ def test_a_restatement_shortened_to_the_question_s_words_says_nothing(answerer_o
     question = "Vì sao Hà Lan đầu tư vào Thủ đô Hà Nội nhiều như vậy?"
     said = "Hà Lan và Hà Nội có quan hệ hợp tác lâu dài về đầu tư [1]."
 
-    def reply(messages):
-        shortening = messages[0].content == load_shorten_prompt().system
-        return "Hà Lan và Hà Nội" if shortening else said
+    reply = scripted("Hà Lan và Hà Nội", said)
 
     ans = answerer_over(reply, policy=RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0))
     assert ans.ask(question).refused
@@ -125,9 +121,7 @@ def test_a_why_question_s_answer_shortened_to_a_time_gives_no_reason(answerer_ov
     question = "Vì sao Hà Lan đầu tư vào Thủ đô Hà Nội nhiều như vậy?"
     said = "Hà Lan đầu tư vào Thủ đô Hà Nội nhiều từ năm 2024 [1]."
 
-    def reply(messages):
-        shortening = messages[0].content == load_shorten_prompt().system
-        return "năm 2024" if shortening else said
+    reply = scripted("năm 2024", said)
 
     policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
     assert answerer_over(reply, policy=policy).ask(question).refused
