@@ -34,6 +34,7 @@ import re
 
 from corpus.normalize import fold_text, has_diacritics, normalize_text
 from qa.answer import bare
+from qa.counted import DATE
 from qa.gazetteer import is_place, spellings
 from qa.hit import Hit
 from qa.language import ENGLISH, query_language
@@ -45,9 +46,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # its date line. On XQuAD-vi, years as anchors flagged 2 more gold answers of 1,190 and
 # no guess on the bundled set.
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
-# Nor are dates, for the same reason: "… hội đàm … ngày 2/12/2025" names the event, and its
-# "2" need not stand beside the answer (the eighth set's s008 was refused for it).
-_DATE = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])")
+# Nor are dates (qa.counted.DATE), for the same reason: "… hội đàm … ngày 2/12/2025" names
+# the event, and its "2" need not stand beside the answer (the eighth set's s008).
 
 
 def _fold(text: str, folded: bool) -> str:
@@ -176,7 +176,7 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
     folded = not has_diacritics(question)
     pool = [f"{h.title}\n{h.text}" for h in holding]
     seen = [f"{h.title}\n{h.text}" for h in shown]
-    numbers = [n for n in _NUMBER.findall(_DATE.sub(" ", question)) if not _YEAR.fullmatch(n)]
+    numbers = [n for n in _NUMBER.findall(DATE.sub(" ", question)) if not _YEAR.fullmatch(n)]
     anchors: list[tuple[str, ...] | str] = [*names(question), *numbers]
     first, loose = next(iter(question.split()), ""), query_language(question) == ENGLISH
 

@@ -120,7 +120,7 @@ def _in_marker(text: str, index: int) -> bool:
 
 
 # A day and month ("2/12", "2/12/2025") or a month and year ("12/2025").
-_DATE = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/\d{4})(?![\d/])")
+DATE = re.compile(r"(?<![\d/])(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/\d{4})(?![\d/])")
 _DATED = re.compile(r"\b(?:ngày|ngay|tháng|thang|day|month)\s+$", re.IGNORECASE)
 
 
@@ -136,7 +136,7 @@ def date_parts(answer: str, passages: list[Hit], question: str = "") -> list[str
     ([], [])
     """
     text = MARKER.sub(" ", answer)
-    inside = [m.span() for m in _DATE.finditer(text)]
+    inside = [m.span() for m in DATE.finditer(text)]
     said = [
         m.group(0)
         for m in _NUMBER.finditer(text)
@@ -146,6 +146,6 @@ def date_parts(answer: str, passages: list[Hit], question: str = "") -> list[str
     ]
     dated, plain = set(), set(_NUMBER.findall(question))
     for p in passages:
-        dated.update(n for d in _DATE.findall(p.text) for n in _NUMBER.findall(d))
-        plain.update(_NUMBER.findall(_DATE.sub(" ", p.text)))
+        dated.update(n for d in DATE.findall(p.text) for n in _NUMBER.findall(d))
+        plain.update(_NUMBER.findall(DATE.sub(" ", p.text)))
     return [n for n in said if n in dated and n not in plain]
