@@ -153,18 +153,10 @@ class Answerer:
             or self.policy.ungrounded(grounded, language)
         ):
             return refuse()
-        said, text = text, trim_restatement(query, text)
-        if echoes(query, text):
-            again = self._said_again(query, language, passages, text, said)
-            if again is None:
-                return refuse()
-            text, said = again
-        if self.shorten:  # cut to the question's words, joined anew: still an echo
-            text = shorten(self.generator, query, text)
-            if echoes(query, text) and says_nothing(query, text):
-                return refuse()
-        if gives_no_reason(query, text):  # asked again, it guessed another (ninth t015)
+        answering = self._answering(query, language, passages, text)
+        if answering is None:
             return refuse()
+        text, said = answering
         text = holder(query, text, passages)  # the person given every office asked
         apart = self._apart(question, query, text, passages, hits)
         focused = _focus(query, text, said, passages) if language != ENGLISH else None
@@ -175,14 +167,23 @@ class Answerer:
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
 
-    def _said_again(self, query, language, passages, text, said) -> tuple[str, str] | None:
-        """For an echo, the answer asked again, not opening as the model first did (twice:
-        as it is shown and as it was said); the echo where asking again gives nothing
-        better; None when the echo says nothing."""
-        again = self._ask_again(query, language, passages, said)
-        if again:
-            return again, again
-        return None if says_nothing(query, text) else (text, said)
+    def _answering(self, query, language, passages, text) -> tuple[str, str] | None:
+        """The answer cut to what it adds to the question (qa.concise, qa.shorten), and the
+        model's own words it was cut from. An echo is asked again, not opening as the model
+        first did. None when the answer says nothing (qa.echoes), or gives a why-question
+        no reason (asked again, the model guessed another: ninth set t015)."""
+        said, text = text, trim_restatement(query, text)
+        if echoes(query, text):
+            again = self._ask_again(query, language, passages, said)
+            if again:
+                text, said = again, again
+            elif says_nothing(query, text):
+                return None
+        if self.shorten:  # cut to the question's words, joined anew: still an echo
+            text = shorten(self.generator, query, text)
+            if echoes(query, text) and says_nothing(query, text):
+                return None
+        return None if gives_no_reason(query, text) else (text, said)
 
     def _repair(self, query: str, language: str, passages: list[Hit], text: str) -> str:
         """Numbers written the passage's way (``16`` for its ``1,6``: the checks that follow
