@@ -14,11 +14,9 @@ from pathlib import Path
 
 from qa.anchors import absent_places, unanchored
 from qa.answer import MARKER, Answer, Delta, Timings, Turn, bare, final_answer, wordless
-from qa.citations import cite, snap_numbers
+from qa.citations import cite
 from qa.concise import trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
-from qa.counted import recount
-from qa.dates import range_as_written, snap_dates
 from qa.echoes import echoes, gives_no_reason, says_nothing
 from qa.gazetteer import quote_place_names, with_vietnamese_names
 from qa.generator import GenerationStats, Generator
@@ -28,11 +26,9 @@ from qa.hit import Filters, Hit
 from qa.holders import holder, swapped_office
 from qa.kinds import wrong_kind
 from qa.language import ENGLISH, query_language
-from qa.numerals import spell_as_written
 from qa.offices import other_envoy, place_for_person, wrong_office
 from qa.prompt import load_template, render_prompt
 from qa.quantities import quote_amounts
-from qa.rates import per_year
 from qa.refusal import (
     Evidence,
     RefusalPolicy,
@@ -42,6 +38,7 @@ from qa.retriever import Retriever, clean_query
 from qa.shorten import shorten
 from qa.titles import deputy_title, head_title
 from qa.unfit import invents, invents_name, unfit
+from qa.written import as_written
 from qa.yesno import vietnamese_yes_no
 
 
@@ -147,6 +144,8 @@ class Answerer:
             kept = {**scores, "check_yes": None, **more}
             return self._refusal(question, query, language, passages, clock(), **kept)
 
+        if not self.policy.checks:
+            return self._unchecked(question, query, language, passages, text, clock, scores)
         if (
             unfit(query, text, passages, language)
             or self.policy.doubt(confidence, check_yes)
@@ -162,10 +161,22 @@ class Answerer:
         focused = _focus(query, text, said, passages) if language != ENGLISH else None
         if apart or self.policy.unfocused(focused, language):
             return refuse(focus=focused, unanchored=apart)
+        return self._cited(question, query, language, passages, text, clock, scores, focused)
+
+    def _cited(self, question, query, language, passages, text, clock, scores, focused=None):
         c, timings = cite(text, passages), clock()
         cited = tuple(passages[i] for i in c.cited)
         return Answer(question, query, c.text, cited, False, language, c.highlights,
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
+
+    def _unchecked(self, question, query, language, passages, text, clock, scores) -> Answer:
+        """The answer cut and cited, refused only when the model refused or wrote nothing
+        (``RefusalPolicy(checks=False)``)."""
+        if is_refusal(text) or wordless(text):
+            return self._refusal(question, query, language, passages, clock(), **scores)
+        answering = self._answering(query, language, passages, text)
+        text = answering[0] if answering else trim_restatement(query, text)
+        return self._cited(question, query, language, passages, text, clock, scores)
 
     def _answering(self, query, language, passages, text) -> tuple[str, str] | None:
         """The answer cut to what it adds to the question (qa.concise, qa.shorten), and the
@@ -191,7 +202,7 @@ class Answerer:
         English amounts followed by the passage's wording (qa.quantities); an answer that
         quotes a number no passage holds, or one counting something else (``invents``),
         asked again with its first token banned."""
-        text = _as_written(query, text, passages, language)
+        text = as_written(query, text, passages, language)
         if language == ENGLISH:
             text = quote_place_names(quote_amounts(text, passages), [p.text for p in passages])
         else:  # "Yes, …" to "… có … không?"
@@ -240,7 +251,7 @@ class Answerer:
             text, passages, query, language
         ):
             return None
-        return _as_written(query, text, passages, language)
+        return as_written(query, text, passages, language)
 
     def _refusal(self, question, query, language, passages, timings, **scores) -> Answer:
         text = self.template.refusal(language)
@@ -253,18 +264,6 @@ class Answerer:
         total = (time.perf_counter() - t0) * 1000
         timings = Timings(retrieve_ms=retrieve_ms, first_token_ms=total, total_ms=total)
         yield self._refusal(question, query, language, passages, timings)
-
-
-def _as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
-    """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
-    passages' way; in Vietnamese, a yearly figure where one is asked (qa.rates.per_year)
-    and small numbers in words where the passages write them so (qa.numerals), a range as
-    the text writes it; a heading's ISO date as the text writes that day (qa.dates)."""
-    answer = snap_dates(answer, passages)
-    if language != ENGLISH:
-        answer = spell_as_written(per_year(query, answer, passages), passages, query)
-        answer = range_as_written(answer, passages)
-    return recount(query, snap_numbers(answer, passages), passages)
 
 
 def _focus(query: str, text: str, said: str, passages: list[Hit]) -> float | None:

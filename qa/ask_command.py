@@ -7,6 +7,8 @@ import textwrap
 from qa.answer import Answer, Delta
 from qa.hit import Filters
 
+NO_CHECKS_HELP = "refuse only when the model itself refuses: no evidence gate, no checks"
+
 
 def filters_from(args) -> Filters:
     return Filters(
@@ -23,10 +25,12 @@ def run(args, retriever, say) -> int:
     from qa.commands import UserError
     from qa.generator import TransformersGenerator
     from qa.genmodel import GeneratorError
+    from qa.refusal import RefusalPolicy
     from qa.retriever import QueryError
 
     generator = TransformersGenerator(args.model, args.dtype)
-    answerer = Answerer(retriever, generator, k=args.k)
+    policy = RefusalPolicy(checks=not args.no_refusal_checks)
+    answerer = Answerer(retriever, generator, k=args.k, policy=policy)
     final, streamed = None, []
     try:
         generator.load(say)
@@ -96,5 +100,6 @@ def add_parser(sub, filter_args):
         "--dtype", default="auto", choices=["auto", "int8", "bf16", "fp32"],
         help="generator weights ($HOIDAP_GENERATOR_DTYPE; auto: see the README)",
     )  # fmt: skip
+    a.add_argument("--no-refusal-checks", action="store_true", help=NO_CHECKS_HELP)
     filter_args(a)
     return a

@@ -53,6 +53,7 @@ def _add_eval(sub) -> argparse.ArgumentParser:
         action="store_true",
         help="leave each question's source articles out: all become unanswerable (refusal)",
     )
+    e.add_argument("--no-refusal-checks", action="store_true", help=ask_command.NO_CHECKS_HELP)
     return e
 
 

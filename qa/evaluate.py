@@ -35,6 +35,9 @@ class EvalOptions:
     # Ask each question with its source articles left out of retrieval: every question is
     # then unanswerable, which measures refusal on questions the checks were not fitted on.
     withhold_sources: bool = False
+    # False: refused only when the model refuses itself (RefusalPolicy(checks=False)), which
+    # measures what the reader alone gets right.
+    refusal_checks: bool = True
 
     @classmethod
     def from_args(cls, args) -> EvalOptions:
@@ -50,6 +53,7 @@ class EvalOptions:
             args.limit,
             args.every,
             args.withhold_sources,
+            not args.no_refusal_checks,
         )
 
 
@@ -69,7 +73,9 @@ def run_eval(
     questions = questions[:: options.every]
     if options.limit:
         questions = questions[: options.limit]
-    answerer = _answerer(retriever, generator, say) if options.generate else None
+    answerer = None
+    if options.generate:
+        answerer = _answerer(retriever, generator, say, options.refusal_checks)
     say(f"Asking {len(questions)} questions...")
     predictions, records, answers = [], [], []
     for n, q in enumerate(questions, 1):
@@ -90,6 +96,7 @@ def run_eval(
     text = report.format_table()
     if answer_rep is not None:
         text += "\n\n" + answer_rep.format_table()
+        text += "" if options.refusal_checks else "\nrefusal checks: off (--no-refusal-checks)"
     return text + "\n\n" + "\n".join(f"wrote {p}" for p in paths)
 
 
@@ -104,14 +111,15 @@ def _prediction(q: Question, hits, ms: float) -> dict:
     }
 
 
-def _answerer(retriever, generator, say):
+def _answerer(retriever, generator, say, checks: bool = True):
     from qa.answerer import Answerer
     from qa.generator import TransformersGenerator
+    from qa.refusal import RefusalPolicy
 
     generator = generator or TransformersGenerator()
     if hasattr(generator, "load"):
         generator.load(say)
-    return Answerer(retriever, generator)
+    return Answerer(retriever, generator, policy=RefusalPolicy(checks=checks))
 
 
 def _withheld(retriever, q: Question):

@@ -100,6 +100,9 @@ class RefusalPolicy:
     # first refused 3 of the 6 guesses at unanswerable questions, the second the other 3,
     # and neither a right answer; on XQuAD-vi the gold answers fail them for 8 of 1,190.
     anchors: bool = True
+    # False: no gate and no check; only the model's own refusal refuses. For users who would
+    # rather read a guess than a refusal, and to measure what the reader alone gets right.
+    checks: bool = True
 
     def unfocused(self, focus: float | None, language: str) -> bool:
         """True when the answer came from a sentence that matches the question much worse
@@ -136,7 +139,13 @@ class RefusalPolicy:
         return confidence is not None and confidence < self.min_confidence
 
     def gate(self, evidence: Evidence) -> bool:
-        """True when the evidence is too weak to try answering."""
+        """True when the evidence is too weak to try answering.
+
+        >>> RefusalPolicy(checks=False).gate(Evidence(0.0, 0.0, "vi"))
+        False
+        """
+        if not self.checks:
+            return False
         if evidence.language == ENGLISH:
             return evidence.dense < self.min_dense_english
         return evidence.support < self.min_support and evidence.dense < self.min_dense

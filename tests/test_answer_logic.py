@@ -250,6 +250,17 @@ def test_weak_evidence_refuses_without_calling_the_model(index):
     assert ans.refused and a.generator.prompts == []
 
 
+def test_without_checks_only_the_model_refuses(index):
+    asked, invented = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "Hà Lan đầu tư 9,9 tỷ USD [1]."
+    assert answerer(index, invented).ask(asked).refused  # a number no passage holds
+    unchecked = RefusalPolicy(checks=False)
+    ans = answerer(index, invented, policy=unchecked).ask(asked)
+    assert not ans.refused and "9,9 tỷ USD [1]" in ans.text and ans.citations
+    assert answerer(index, REFUSAL, policy=unchecked).ask(asked).refused
+    off_topic = answerer(index, quote_best, policy=replace(unchecked, min_support=2.0))
+    assert not off_topic.ask("Giá vàng hôm nay là bao nhiêu?").refused  # no evidence gate
+
+
 @pytest.mark.parametrize("confidence, refused", [(-0.1, False), (-2.5, True), (None, False)])
 def test_an_unsure_model_answer_becomes_a_refusal(index, confidence, refused):
     folder, encoder = index

@@ -121,6 +121,23 @@ def test_ask_json_is_the_answer_record(cli, capsys, fake_generator):
     assert out["citations"][0]["doc_id"] and out["refused"] is False
 
 
+def test_ask_without_refusal_checks_answers_an_off_topic_question(cli, capsys, fake_generator):
+    asked = "Giá vàng hôm nay là bao nhiêu?"  # nothing on it: the evidence gate refuses
+    assert cli("ask", asked, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["refused"] and fake_generator.prompts == []
+    assert cli("ask", asked, "--json", "--no-refusal-checks") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert not out["refused"] and out["citations"] and fake_generator.prompts
+
+
+def test_eval_without_refusal_checks_says_so(cli, capsys, tmp_path, fake_generator):
+    out = tmp_path / "pred.jsonl"
+    assert cli("eval", "--limit", "3", "--no-refusal-checks", "--out", str(out)) == 0
+    assert "refusal checks: off" in capsys.readouterr().out
+    assert cli("eval", "--limit", "3", "--out", str(out)) == 0
+    assert "refusal checks" not in capsys.readouterr().out
+
+
 def test_ask_bad_question_is_a_clear_error(cli, capsys, fake_generator):
     capsys.readouterr()
     assert cli("ask", "\x00\x01\x02" * 30) == 2
