@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth eval-seventh eval-eighth eval-ninth
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-reader eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth eval-seventh eval-eighth eval-ninth
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ eval-ninth:  # the same on the ninth set (committed before its first run)
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl
+
+eval-xquad-reader:  # the same 60 without refusal checks: what the reader alone gets right
+	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --no-refusal-checks --out eval-out/xquad-reader.jsonl
 
 eval-xquad-withheld:  # the same 60, each asked with its own paragraph left out: refusal
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --withhold-sources --out eval-out/xquad-withheld.jsonl
