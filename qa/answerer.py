@@ -170,12 +170,12 @@ class Answerer:
                       tuple(passages), timings, focus=focused, **scores)  # fmt: skip
 
     def _unchecked(self, question, query, language, passages, text, clock, scores) -> Answer:
-        """The answer cut and cited, refused only when the model refused or wrote nothing
-        (``RefusalPolicy(checks=False)``)."""
+        """The answer cut, given to the holder of every office asked (qa.holders) and cited;
+        refused only when the model refused or wrote nothing (``RefusalPolicy(checks=False)``)."""
         if is_refusal(text) or wordless(text):
             return self._refusal(question, query, language, passages, clock(), **scores)
         answering = self._answering(query, language, passages, text)
-        text = answering[0] if answering else trim_restatement(query, text)
+        text = holder(query, answering[0] if answering else trim_restatement(query, text), passages)
         return self._cited(question, query, language, passages, text, clock, scores)
 
     def _answering(self, query, language, passages, text) -> tuple[str, str] | None:

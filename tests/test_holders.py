@@ -118,12 +118,15 @@ def test_two_people_with_every_office_asked_are_a_tie_left_alone():
     assert holder("Phó Chủ tịch UBND nào dự?", "Ngô Văn Dũng [1]", [alone]) == "Trần Văn Bình [1]"
 
 
-def test_the_answerer_gives_the_holder_and_cites_its_passage(tmp_path):
+@pytest.mark.parametrize(
+    "policy",
+    [RefusalPolicy(min_support=0, min_dense=0, min_grounding=0), RefusalPolicy(checks=False)],
+)
+def test_the_answerer_gives_the_holder_and_cites_its_passage(tmp_path, policy):
     encoder = FakeEncoder()
     docs = [Article(id=h.doc_id, title=f"Tin {h.doc_id}", text=h.text) for h in (LIST, TALKS)]
     ingest(open_index(tmp_path / "a", encoder), docs, encoder, lambda _: None)
     retriever = Retriever.load(tmp_path / "a", encoder)
-    policy = RefusalPolicy(min_support=0, min_dense=0, min_grounding=0)
     q = "Uỷ viên Ban Thường vụ Thành uỷ nào giữ chức Phó Chủ tịch UBND thành phố?"
     ans = Answerer(retriever, FakeGenerator("Hà Minh Hải [1]."), policy=policy).ask(q)
     assert not ans.refused
