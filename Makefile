@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-reader eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth eval-seventh eval-eighth eval-ninth
+.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-reader eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth eval-seventh eval-eighth eval-ninth eval-tenth
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,9 @@ eval-eighth:  # the same on the eighth set (committed before its first run)
 
 eval-ninth:  # the same on the ninth set (committed before its first run)
 	$(VENV)/bin/hoidap eval corpus/data/heldout8.jsonl --out eval-out/ninth.jsonl
+
+eval-tenth:  # the same on the tenth set (committed before its first run)
+	$(VENV)/bin/hoidap eval corpus/data/heldout9.jsonl --out eval-out/tenth.jsonl
 
 eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
 	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl

@@ -13,6 +13,7 @@ from corpus.bundled import (
     seeds_dir,
     seventh_path,
     sixth_path,
+    tenth_path,
 )
 from corpus.normalize import normalize_text
 from qa.questions import load_questions
@@ -28,8 +29,19 @@ def _quoted(answer: str, sources: list[str]) -> bool:
 
 # Every bundled set, in the order they were written.
 SETS = [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path()]
-SETS += [sixth_path(), seventh_path(), eighth_path(), ninth_path()]
-NAMES = ["main", "heldout", "fresh", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+SETS += [sixth_path(), seventh_path(), eighth_path(), ninth_path(), tenth_path()]
+NAMES = [
+    "main",
+    "heldout",
+    "fresh",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+]
 
 
 @pytest.mark.parametrize("path", SETS, ids=NAMES)
