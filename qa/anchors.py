@@ -38,7 +38,7 @@ from qa.counted import DATE
 from qa.gazetteer import is_place, spellings
 from qa.hit import Hit
 from qa.language import ENGLISH, query_language
-from qa.yesno import offers_choice
+from qa.yesno import bare_yes_no, offers_choice
 
 _WORD = re.compile(r"[^\W\d_]\w*(?:[&'-]\w+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -166,9 +166,10 @@ def unanchored(question: str, answer: str, shown: list[Hit], retrieved: list[Hit
     holding the answer does: the whole ``retrieved`` chunks (of which the ``shown``
     passages are excerpts) and their titles are searched.
 
-    Empty when the answer cannot be located, or the question offers a choice.
+    Empty when the answer cannot be located (a bare "Có" locates nothing), or the question
+    offers a choice.
     """
-    if offers_choice(question):  # both options named; the answer stands beside one
+    if offers_choice(question) or bare_yes_no(answer):  # both options named: beside one
         return []
     holding = _holding(answer, retrieved)  # each shown excerpt is part of a retrieved chunk
     if not holding:

@@ -240,11 +240,12 @@ class Answerer:
 
     def _ask_again(self, query: str, language: str, passages: list[Hit], echo: str) -> str | None:
         """A second answer that may not start like ``echo`` (only the question's words), its
-        numbers written and counted the passage's way as in ``_repair``, or None when it
+        yes or no and numbers written the passage's way as in ``_repair``, or None when it
         also echoes, refuses or quotes a number no passage holds."""
         messages = render_prompt(self.template, query, passages, language)
         pieces = self.generator.stream(messages, self.max_new_tokens, avoid=MARKER.sub("", echo))
         text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
+        text = text if language == ENGLISH else vietnamese_yes_no(query, text)  # "Yes [2]."
         if wordless(text) or is_refusal(text) or echoes(query, text):
             return None
         if invents(text, passages, query, language) or invents_name(

@@ -26,7 +26,8 @@ def echoes(question: str, answer: str) -> bool:
 
     A small model sometimes answers with the question's own words ("Ai là Đại sứ Hà Lan …?"
     → "Hà Lan"). Questions offering a choice ("… Phnom Penh hay Viêng Chăn?") are answered
-    with their own words, and yes/no questions with "có" or "không", so they never echo.
+    with their own words, so they never echo, nor does an answer to a yes/no question that
+    says "có", "không" or "chưa".
 
     >>> echoes("Ai là Đại sứ Hà Lan tại Việt Nam?", "Hà Lan [1]")
     True
@@ -36,6 +37,8 @@ def echoes(question: str, answer: str) -> bool:
     False
     >>> echoes("Hà Lan có đầu tư vào Hà Nội không?", "Có [1]")
     False
+    >>> echoes("Hà Nội có nhập khẩu quá 500 triệu USD không?", "500 triệu USD [1]")
+    True
 
     An English question's places count in the articles' spelling (qa.gazetteer), and "và",
     "and" joining names are no words of the answer's own:
@@ -48,10 +51,18 @@ def echoes(question: str, answer: str) -> bool:
     >>> echoes("Sứa lược không phải là loài gì?", "Loài nào [1].")
     True
     """
-    if offers_choice(question) or asks_yes_no(question):
+    if offers_choice(question):
         return False
     said, asked = _said_and_asked(question, answer)
+    if asks_yes_no(question) and _POLARITY & set(said):
+        return False
     return bool(said) and set(said) <= set(asked)
+
+
+# What answers a yes/no question; without one, the question's figure alone ("… có vượt
+# 500 triệu USD không?" answered "500 triệu USD") says nothing.
+_POLARITY = {"có", "co", "không", "khong", "chưa", "chua", "yes", "no", "not", "đúng", "dung",
+             "sai", "phải", "phai", "rồi", "roi"}  # fmt: skip
 
 
 # Said but saying nothing: joiners, and question words ("Sứa lược không phải là loài gì?"

@@ -61,3 +61,16 @@ def vietnamese_yes_no(question: str, answer: str) -> str:
         return answer
     word = {"yes": "Có", "no": "Không"}
     return _ENGLISH_YES_NO.sub(lambda m: m.group(1) + word[m.group(2).lower()], answer, count=1)
+
+
+_BARE = re.compile(r"^\W*(?:có|không|chưa|yes|no)\W*(?:\[\d+\]\W*)*$", re.IGNORECASE)
+
+
+def bare_yes_no(answer: str) -> bool:
+    """Whether the answer is only "Có", "Không" or "Chưa" (or "Yes"/"No"), cited: a word
+    found in nearly every passage, so it locates no fact.
+
+    >>> bare_yes_no("Có [1]."), bare_yes_no("Không."), bare_yes_no("Có, Hà Lan đã đầu tư [1].")
+    (True, True, False)
+    """
+    return bool(_BARE.match(answer.strip()))

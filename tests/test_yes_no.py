@@ -42,3 +42,18 @@ def test_a_yes_no_question_answered_yes_is_kept_not_asked_again(index):  # noqa:
     ans = a.ask("Hà Lan có đầu tư vào Hà Nội không?")
     assert not ans.refused and ans.text.startswith("Có, Hà Lan đã đầu tư")
     assert len(a.generator.prompts) == 1
+
+
+def test_a_yes_no_question_answered_with_its_own_figure_is_asked_again(index):  # noqa: F811
+    # The tenth set's u007 was answered "500 triệu USD" and u016's retry "Yes [2]." stayed
+    # English: an answer with no yes or no is asked again, and the retry's "Yes" is "Có".
+    a = answerer(index, replies("1,3 tỷ USD [1].", "Yes [1]."))
+    ans = a.ask("Hà Lan có đầu tư trên 1,3 tỷ USD vào Hà Nội không?")
+    assert not ans.refused and ans.text == "Có [1]." and len(a.generator.prompts) == 2
+    stuck = answerer(index, "1,3 tỷ USD [1].")  # still only the question's figure: refused
+    assert stuck.ask("Hà Lan có đầu tư trên 1,3 tỷ USD vào Hà Nội không?").refused
+
+
+@pytest.mark.parametrize("answer", ["Có [1].", "Không, chưa [1].", "Chưa [1]."])
+def test_a_yes_no_answer_that_says_yes_or_no_is_no_echo(answer):
+    assert not echoes("Hà Lan có đầu tư trên 1,3 tỷ USD vào Hà Nội không?", answer)
