@@ -41,8 +41,11 @@ _HEADED = (["nào"], ["nao"], ["which"])  # "X nào?": X heads the answer's noun
 # Question words, longest first where one holds another. Folded, "may" (máy), "dau" (đầu)
 # and "sao" alone are other words, so only their longer phrases count.
 # "thứ mấy" is asked whole: its answer is "thứ ba", not "ba".
+# "những gì" is asked whole: "… hướng tới Đại hội với những gì?" is answered "… với nhiều
+# định hướng mới", whose lead ends at "với".
 _ASKING = ("như thế nào", "thế nào", "bao nhiêu", "bao giờ", "bao lâu", "khi nào", "tại sao",
-           "vì sao", "làm gì", "ở đâu", "thứ mấy", "nào", "gì", "ai", "đâu", "mấy")  # fmt: skip
+           "vì sao", "làm gì", "ở đâu", "thứ mấy", "những gì", "những ai", "nào", "gì", "ai",
+           "đâu", "mấy")  # fmt: skip
 _ASKING_FOLDED = tuple(fold_text(w) for w in _ASKING if fold_text(w) not in {"may", "dau"})
 # Words between a question's frame and its question word that an answer drops: "… thiếu
 # điều gì?" is answered "… thiếu xúc tu", "… liên quan đến là gì?" "… liên quan đến sự …".

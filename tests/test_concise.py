@@ -30,6 +30,9 @@ Q = "Ai là Đại sứ Hà Lan tại Việt Nam đến chào xã giao Bí thư 
         ("Tại sao Harvard bỏ nhập học sớm?", "Harvard bỏ nhập học sớm vì bất lợi [1].",
          "Vì bất lợi [1]."),
         ("Sieu do thi nay dung thu may?", "Sieu do thi nay dung thu hai [1]", "Thu hai [1]"),
+        # "những gì" is the question word: the lead ends at the word before it
+        ("Ha Noi huong toi Dai hoi voi nhung gi?", "Hà Nội hướng tới Đại hội với định hướng mới",
+         "Định hướng mới"),
         # the question's words after the question word repeated too: only what fills it
         ("Sieu do thi nay dung thu may ve dan so?", "Sieu do thi nay dung thu hai ve dan so [1]",
          "Thu hai [1]"),
