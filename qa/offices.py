@@ -27,7 +27,9 @@ _ENGLISH_OFFICES = re.compile(
 def place_for_person(question: str, answer: str) -> str | None:
     """ "a place, not a person" when the question asks who holds an office and the answer
     is only a place's name: asked who Laos's ambassador is, a small model names a country.
-    Written from the sixth set's p008; no gold answer to such a question is a place.
+    Written from the sixth set's p008; no gold answer to such a question is a place. The
+    same for a question asking for an office (ninth set t021) or a body (tenth set u033):
+    none of the 32 golds of XQuAD-vi and own-set questions asking "cơ quan/tổ chức nào" is.
 
     >>> place_for_person("Dai su Lao tai Viet Nam la ai?", "Hà Lan [1].")
     'a place, not a person'
@@ -35,10 +37,14 @@ def place_for_person(question: str, answer: str) -> str | None:
     >>> place_for_person("Ai đầu tư nhiều nhất vào Lào?", "Trung Quốc [1].")  # no office
     >>> place_for_person("Ong Tuan lam viec tren cuong vi gi?", "Hà Nội [1].")
     'a place, not an office'
+    >>> place_for_person("Buổi làm việc diễn ra tại trụ sở cơ quan nào?", "Hà Nội [1].")
+    'a place, not a body'
     """
     asked = fold_text(normalize_text(question)).lower()
     if _ASKS_OFFICE.search(asked):  # "… trên cương vị gì?" answered "Hà Nội"
         return "a place, not an office" if is_place(bare(answer)) else None
+    if _ASKS_BODY.search(asked):  # "… tại trụ sở cơ quan nào?" answered "Hà Nội"
+        return "a place, not a body" if is_place(bare(answer)) else None
     if not re.search(r"\b(?:ai|who)\b", asked):
         return None
     if not (_FOLDED_OFFICES.search(asked) or _ENGLISH_OFFICES.search(asked)):
@@ -50,6 +56,13 @@ def place_for_person(question: str, answer: str) -> str | None:
 _ASKS_OFFICE = re.compile(
     r"\b(?:chuc vu|cuong vi|chuc danh|chuc) (?:gi|nao)\b|"
     r"\bwhat (?:office|position|post|title|role)\b"
+)
+
+
+# A question asking which body (folded): an agency, organisation or unit, not a place.
+_ASKS_BODY = re.compile(
+    r"\b(?:co quan|to chuc|don vi)(?: \w+)? (?:nao|gi)\b|"
+    r"\bwhich (?:agency|organi[sz]ation|body|institution)\b"
 )
 
 

@@ -9,7 +9,7 @@ from qa.answerer import Answerer
 from qa.hit import Hit
 from qa.holders import asked_offices, holder, mentions, swapped_office
 from qa.library import open_index
-from qa.offices import named_offices, wrong_office
+from qa.offices import named_offices, place_for_person, wrong_office
 from qa.refusal import RefusalPolicy
 from qa.retriever import Retriever
 
@@ -198,3 +198,17 @@ def test_named_offices_render_english_offices_in_vietnamese():
     assert named_offices("Tổng giám đốc nào?") == [("tổng giám đốc",)]
     assert named_offices("Dai su Lao tai Viet Nam la ai?") == [("dai su",)]
     assert named_offices("Ai dự họp?") == []
+
+
+@pytest.mark.parametrize(
+    "question, answer, caught",
+    [
+        ("Buổi làm việc diễn ra tại trụ sở cơ quan nào?", "Hà Nội [1].", "a place, not a body"),
+        ("Buổi làm việc diễn ra tại trụ sở cơ quan nào?", "Thành ủy Hà Nội [1].", None),
+        ("Tin được dẫn theo cơ quan thông tấn nào?", "TTXVN [1].", None),
+        ("Đại hội được tổ chức vào thời gian nào?", "Hà Nội [1].", None),  # when, not a body
+        ("Which organisation did Iqbal join in London?", "London [1].", "a place, not a body"),
+    ],
+)
+def test_a_place_given_for_a_body_is_caught(question, answer, caught):
+    assert place_for_person(question, answer) == caught
