@@ -17,7 +17,7 @@ from qa.answer import MARKER, Answer, Delta, Timings, Turn, bare, final_answer, 
 from qa.citations import cite
 from qa.concise import trim_restatement
 from qa.context import score_sentences, score_sentences_dense, select_context
-from qa.echoes import echoes, gives_no_reason, says_nothing
+from qa.echoes import echoes, gives_no_reason, quotes_title, says_nothing
 from qa.gazetteer import quote_place_names, with_vietnamese_names
 from qa.generator import GenerationStats, Generator
 from qa.grounding import focus, grounding
@@ -181,14 +181,15 @@ class Answerer:
     def _answering(self, query, language, passages, text) -> tuple[str, str] | None:
         """The answer cut to what it adds to the question (qa.concise, qa.shorten), and the
         model's own words it was cut from. An echo is asked again, not opening as the model
-        first did. None when the answer says nothing (qa.echoes), or gives a why-question
-        no reason (asked again, the model guessed another: ninth set t015)."""
+        first did, and so is a copy of a passage's headline. None when the answer says
+        nothing (qa.echoes), or gives a why-question no reason (asked again, the model
+        guessed another: ninth set t015)."""
         said, text = text, trim_restatement(query, text)
-        if echoes(query, text):
+        if echoes(query, text) or quotes_title(query, text, passages):  # tenth set u001
             again = self._ask_again(query, language, passages, said)
-            if again:
+            if again and not quotes_title(query, again, passages):
                 text, said = again, again
-            elif says_nothing(query, text):
+            elif says_nothing(query, text) or quotes_title(query, text, passages):
                 return None
         if self.shorten:  # cut to the question's words, joined anew: still an echo
             text = shorten(self.generator, query, text)

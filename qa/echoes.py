@@ -17,6 +17,7 @@ from corpus.normalize import fold_text, has_diacritics
 from embeddings.lexical import syllables
 from qa.answer import MARKER
 from qa.gazetteer import with_vietnamese_names
+from qa.hit import Hit
 from qa.kinds import BESIDES
 from qa.yesno import asks_yes_no, offers_choice
 
@@ -145,4 +146,38 @@ def gives_no_reason(question: str, answer: str) -> bool:
     words = core.split()
     return bool(words) and (
         bool(_NO_REASON.match(core.lower())) or all(w[:1].isupper() for w in words)
+    )
+
+
+_ASKS_TITLE = re.compile(r"\b(?:tieu de|tua de|title|headline)\b")
+MIN_TITLE_WORDS = 4  # syllables: a headline's words, not a short name ("Super Bowl 50")
+
+
+def quotes_title(question: str, answer: str, passages: list[Hit]) -> bool:
+    """Whether the answer is (part of) the headline of a passage shown, which the prompt
+    writes above the passage: it answers nothing asked. Three of three recorded answers
+    like this were wrong; no gold answer is one, unless the question asks for the title.
+
+    >>> title = "Tăng cường đối ngoại, tạo nền tảng bước vào 2026"
+    >>> p = Hit("a", "a#0", "…", 1.0, title, None, 0, 1)
+    >>> quotes_title("Hợp tác sẽ ra sao?", "Tăng cường đối ngoại, tạo nền tảng [1].", [p])
+    True
+    >>> quotes_title("Bài báo có tiêu đề gì?", "Tăng cường đối ngoại, tạo nền tảng.", [p])
+    False
+
+    A name in a headline is no copy of it:
+
+    >>> title = "Hà Nội hợp tác với Thành phố Quảng Châu (Trung Quốc)"
+    >>> p = Hit("b", "b#0", "…", 1.0, title, None, 0, 1)
+    >>> quotes_title("Hà Nội hợp tác với ai?", "Thành phố Quảng Châu [1].", [p])
+    False
+    """
+    if _ASKS_TITLE.search(fold_text(question).lower()):
+        return False
+    said = syllables(MARKER.sub(" ", answer), True)
+    if len(said) < MIN_TITLE_WORDS:
+        return False
+    return any(  # most of the headline: a name in it ("Thành phố Quảng Châu") is no copy
+        2 * len(said) >= len(title) and f" {' '.join(said)} " in f" {' '.join(title)} "
+        for title in (syllables(p.title or "", True) for p in passages)
     )

@@ -538,6 +538,17 @@ def test_an_echo_left_after_trimming_is_asked_again_not_opening_as_the_model_did
     assert ans.text.startswith("Các địa phương Hà Lan")
 
 
+def test_an_answer_copying_a_headline_is_asked_again_and_refused_if_it_copies_again(index):
+    asked = "Hai bên hợp tác trong lĩnh vực nào?"
+    policy = RefusalPolicy(0, 0, -1, anchors=False, min_grounding=0)
+    headline = "Hà Nội và Viêng Chăn [1]."  # shown above its passage: it answers nothing
+    a = answerer(index, replies(headline, "Thỏa thuận cấp sở [1]."), policy=policy)
+    ans = a.ask(asked)
+    assert not ans.refused and ans.text.startswith("Thỏa thuận cấp sở")
+    assert len(a.generator.prompts) == 2
+    assert answerer(index, headline, policy=policy).ask(asked).refused
+
+
 @pytest.mark.parametrize("second", ["Hà Nội [1].", REFUSAL, "7.800 đồng [1]."])
 def test_a_worse_second_answer_keeps_the_first(index, second):
     a = answerer(index, replies("Hà Nội, Hà Lan [1].", second))  # the question's words, reordered
