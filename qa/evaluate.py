@@ -73,9 +73,7 @@ def run_eval(
     questions = questions[:: options.every]
     if options.limit:
         questions = questions[: options.limit]
-    answerer = None
-    if options.generate:
-        answerer = _answerer(retriever, generator, say, options.refusal_checks)
+    answerer = _answerer(options, retriever, generator, say)
     say(f"Asking {len(questions)} questions...")
     predictions, records, answers = [], [], []
     for n, q in enumerate(questions, 1):
@@ -111,15 +109,18 @@ def _prediction(q: Question, hits, ms: float) -> dict:
     }
 
 
-def _answerer(retriever, generator, say, checks: bool = True):
+def _answerer(options: EvalOptions, retriever, generator, say):
+    """The answerer of a run that generates (None for retrieval only)."""
     from qa.answerer import Answerer
     from qa.generator import TransformersGenerator
     from qa.refusal import RefusalPolicy
 
+    if not options.generate:
+        return None
     generator = generator or TransformersGenerator()
     if hasattr(generator, "load"):
         generator.load(say)
-    return Answerer(retriever, generator, policy=RefusalPolicy(checks=checks))
+    return Answerer(retriever, generator, policy=RefusalPolicy(checks=options.refusal_checks))
 
 
 def _withheld(retriever, q: Question):
