@@ -39,7 +39,6 @@ from qa.shorten import shorten
 from qa.titles import deputy_title, head_title
 from qa.unfit import invents, invents_name, unfit
 from qa.written import as_written
-from qa.yesno import vietnamese_yes_no
 
 
 class Answerer:
@@ -185,11 +184,12 @@ class Answerer:
         nothing (qa.echoes), or gives a why-question no reason (asked again, the model
         guessed another: ninth set t015)."""
         said, text = text, trim_restatement(query, text)
-        if echoes(query, text) or quotes_title(query, text, passages):  # tenth set u001
+        titled = quotes_title(query, text, passages)  # tenth set u001
+        if echoes(query, text) or titled:
             again = self._ask_again(query, language, passages, said)
             if again and not quotes_title(query, again, passages):
                 text, said = again, again
-            elif says_nothing(query, text) or quotes_title(query, text, passages):
+            elif titled or says_nothing(query, text):
                 return None
         if self.shorten:  # cut to the question's words, joined anew: still an echo
             text = shorten(self.generator, query, text)
@@ -206,8 +206,6 @@ class Answerer:
         text = as_written(query, text, passages, language)
         if language == ENGLISH:
             text = quote_place_names(quote_amounts(text, passages), [p.text for p in passages])
-        else:  # "Yes, …" to "… có … không?"
-            text = vietnamese_yes_no(query, text)
         if text.strip() and not is_refusal(text) and invents(text, passages, query, language):
             text = self._ask_again(query, language, passages, text) or text
         return text
@@ -246,7 +244,6 @@ class Answerer:
         messages = render_prompt(self.template, query, passages, language)
         pieces = self.generator.stream(messages, self.max_new_tokens, avoid=MARKER.sub("", echo))
         text = trim_restatement(query, "".join(p for p in pieces if isinstance(p, str)))
-        text = text if language == ENGLISH else vietnamese_yes_no(query, text)  # "Yes [2]."
         if wordless(text) or is_refusal(text) or echoes(query, text):
             return None
         if invents(text, passages, query, language) or invents_name(

@@ -19,7 +19,7 @@ from qa.answer import MARKER
 from qa.gazetteer import with_vietnamese_names
 from qa.hit import Hit
 from qa.kinds import BESIDES
-from qa.yesno import asks_yes_no, offers_choice
+from qa.yesno import POLARITY, asks_yes_no, offers_choice
 
 
 def echoes(question: str, answer: str) -> bool:
@@ -55,15 +55,9 @@ def echoes(question: str, answer: str) -> bool:
     if offers_choice(question):
         return False
     said, asked = _said_and_asked(question, answer)
-    if asks_yes_no(question) and _POLARITY & set(said):
+    if asks_yes_no(question) and POLARITY & set(said):  # else "500 triệu USD" says nothing
         return False
     return bool(said) and set(said) <= set(asked)
-
-
-# What answers a yes/no question; without one, the question's figure alone ("… có vượt
-# 500 triệu USD không?" answered "500 triệu USD") says nothing.
-_POLARITY = {"có", "co", "không", "khong", "chưa", "chua", "yes", "no", "not", "đúng", "dung",
-             "sai", "phải", "phai", "rồi", "roi"}  # fmt: skip
 
 
 # Said but saying nothing: joiners, and question words ("Sứa lược không phải là loài gì?"

@@ -1,4 +1,5 @@
-"""An answer's numbers and dates written the way the passages write them.
+"""An answer's numbers and dates written the way the passages write them, and a Vietnamese
+question's "Yes"/"No" as "Có"/"Không".
 
 The refusal checks look for the answer in the passages, and the user should read what the
 article says ("1,6 lần", "hai đội", "23/12/2025"), not the model's rewording of it.
@@ -18,15 +19,18 @@ from qa.hit import Hit
 from qa.language import ENGLISH
 from qa.numerals import spell_as_written
 from qa.rates import per_year
+from qa.yesno import vietnamese_yes_no
 
 
 def as_written(query: str, answer: str, passages: list[Hit], language: str) -> str:
     """Numbers written (qa.citations.snap_numbers) and counted (qa.counted.recount) the
     passages' way; in Vietnamese, a yearly figure where one is asked (qa.rates.per_year)
     and small numbers in words where the passages write them so (qa.numerals), a range as
-    the text writes it; a heading's ISO date as the text writes that day (qa.dates)."""
+    the text writes it; a heading's ISO date as the text writes that day (qa.dates); a
+    Vietnamese answer begun "Yes, …" begun "Có, …" (qa.yesno)."""
     answer = snap_dates(answer, passages)
     if language != ENGLISH:
         answer = spell_as_written(per_year(query, answer, passages), passages, query)
         answer = range_as_written(answer, passages)
-    return recount(query, snap_numbers(answer, passages), passages)
+    answer = recount(query, snap_numbers(answer, passages), passages)
+    return answer if language == ENGLISH else vietnamese_yes_no(query, answer)

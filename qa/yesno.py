@@ -63,6 +63,10 @@ def vietnamese_yes_no(question: str, answer: str) -> str:
     return _ENGLISH_YES_NO.sub(lambda m: m.group(1) + word[m.group(2).lower()], answer, count=1)
 
 
+# The words that answer a yes/no question, with diacritics and folded.
+POLARITY = frozenset({"có", "co", "không", "khong", "chưa", "chua", "yes", "no", "not", "đúng",
+                      "dung", "sai", "phải", "phai", "rồi", "roi"})  # fmt: skip
+
 _BARE = re.compile(r"^\W*(?:có|không|chưa|yes|no)\W*(?:\[\d+\]\W*)*$", re.IGNORECASE)
 
 
