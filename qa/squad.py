@@ -1,9 +1,11 @@
-"""SQuAD v1.1 files (XQuAD included) as a corpus of articles plus evaluation questions.
+"""SQuAD 1.1 and 2.0 files (XQuAD included) as a corpus of articles plus evaluation questions.
 
 Each paragraph becomes one article ``f"{title}/{paragraph_index}"``; each of its questions
-points at that article as its only source. A second file with the same question ids (XQuAD
-ships the same questions in several languages) can replace the question texts, for
-cross-lingual checks: English questions over Vietnamese paragraphs.
+points at that article as its only source. A SQuAD 2.0 question marked ``"is_impossible": true``
+becomes an unanswerable question (no answers, no sources; ``plausible_answers`` is ignored).
+A second file with the same question ids (XQuAD ships the same questions in several
+languages) can replace the question texts, for cross-lingual checks: English questions over
+Vietnamese paragraphs.
 """
 
 from __future__ import annotations
@@ -75,23 +77,44 @@ def _answers(qa: object, where: str, problems: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalize_text(t) for t in texts))
 
 
+def _impossible(qa: object, where: str, problems: list[str]) -> bool:
+    """SQuAD 2.0's ``is_impossible`` flag (absent, as in SQuAD 1.1, means answerable).
+
+    >>> _impossible({"is_impossible": True}, "q", []), _impossible({}, "q", [])
+    (True, False)
+    """
+    value = qa.get("is_impossible", False) if isinstance(qa, dict) else False
+    if not isinstance(value, bool):
+        problems.append(f"{where}: 'is_impossible' must be true or false")
+        return False
+    return value
+
+
+def _question(qa: object, at: str, doc_id: str, problems: list[str]) -> Question | None:
+    """One ``qas`` entry as a question; an impossible one has no answers and no sources.
+
+    >>> _question({"id": "x", "question": "Ai?", "is_impossible": True}, "q", "T/0", [])
+    Question(id='x', question='Ai?', answers=(), sources=(), type='squad')
+    """
+    qid, text = _text(qa, "id"), _text(qa, "question")
+    if qid is None or text is None:
+        problems.append(f"{at}: needs non-empty string 'id' and 'question'")
+        return None
+    if _impossible(qa, at, problems):
+        return Question(qid, normalize_text(text), (), (), "squad")
+    answers = _answers(qa, at, problems)
+    return Question(qid, normalize_text(text), answers, (doc_id,), "squad")
+
+
 def _paragraph_questions(
     para: object, where: str, doc_id: str, problems: list[str]
 ) -> list[Question]:
-    questions = []
     qas = para.get("qas") if isinstance(para, dict) else None
     if not isinstance(qas, list):
         problems.append(f"{where}: missing 'qas' list")
         return []
-    for qi, qa in enumerate(qas):
-        at = f"{where}.qas[{qi}]"
-        qid, text = _text(qa, "id"), _text(qa, "question")
-        if qid is None or text is None:
-            problems.append(f"{at}: needs non-empty string 'id' and 'question'")
-            continue
-        answers = _answers(qa, at, problems)
-        questions.append(Question(qid, normalize_text(text), answers, (doc_id,), "squad"))
-    return questions
+    found = (_question(qa, f"{where}.qas[{qi}]", doc_id, problems) for qi, qa in enumerate(qas))
+    return [q for q in found if q is not None]
 
 
 def _parse(path: Path) -> SquadSet:
@@ -148,10 +171,11 @@ def load_squad(
     fold_questions: bool = False,
     question_type: str | None = None,
 ) -> SquadSet:
-    """Load a SQuAD v1.1 file as articles (one per paragraph) and questions.
+    """Load a SQuAD 1.1 or 2.0 file as articles (one per paragraph) and questions.
 
     ``questions_from`` swaps in question texts from a file with the same ids (answers and
-    sources stay those of ``path``); ``fold_questions`` strips diacritics and lowercases them.
+    sources stay those of ``path``, so an impossible question stays unanswerable);
+    ``fold_questions`` strips diacritics and lowercases them.
     The question type defaults to ``squad``, ``squad-en`` (with ``questions_from``, the usual
     English XQuAD pairing) or ``squad-folded``; ``question_type`` overrides it.
 

@@ -1,20 +1,6 @@
-"""The bundled question sets: each answer is quoted from a source article, sets do not overlap."""
+"""The bundled question set: each answer is quoted from a source article."""
 
-import pytest
-
-from corpus.bundled import (
-    eighth_path,
-    fifth_path,
-    fourth_path,
-    fresh_path,
-    heldout_path,
-    ninth_path,
-    questions_path,
-    seeds_dir,
-    seventh_path,
-    sixth_path,
-    tenth_path,
-)
+from corpus.bundled import questions_path, seeds_dir
 from corpus.normalize import normalize_text
 from qa.questions import load_questions
 
@@ -27,26 +13,8 @@ def _quoted(answer: str, sources: list[str]) -> bool:
     return any(normalize_text(answer) in ARTICLES[s] for s in sources)
 
 
-# Every bundled set, in the order they were written.
-SETS = [questions_path(), heldout_path(), fresh_path(), fourth_path(), fifth_path()]
-SETS += [sixth_path(), seventh_path(), eighth_path(), ninth_path(), tenth_path()]
-NAMES = [
-    "main",
-    "heldout",
-    "fresh",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-]
-
-
-@pytest.mark.parametrize("path", SETS, ids=NAMES)
-def test_every_answerable_question_quotes_a_source_article(path):
-    questions = load_questions(path)
+def test_every_answerable_question_quotes_a_source_article():
+    questions = load_questions(questions_path())
     assert any(not q.answerable for q in questions) and any(q.answerable for q in questions)
     for q in questions:
         assert all(s in ARTICLES for s in q.sources), q.id
@@ -58,11 +26,3 @@ def test_every_answerable_question_quotes_a_source_article(path):
             assert quoted, f"{q.id}: no answer found in {q.sources}"
         else:
             assert not q.answers and not q.sources, q.id
-
-
-@pytest.mark.parametrize("path", SETS[1:], ids=NAMES[1:])
-def test_each_later_set_asks_new_questions(path):
-    earlier = SETS[: SETS.index(path)]
-    asked = {normalize_text(q.question).lower() for p in earlier for q in load_questions(p)}
-    later = load_questions(path)
-    assert len(later) >= 40 and not asked & {normalize_text(q.question).lower() for q in later}

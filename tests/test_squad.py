@@ -181,6 +181,50 @@ def test_malformed_squad_files(tmp_path: Path) -> None:
         assert needle in message
 
 
+def _v2(tmp_path: Path, name: str = "v2.json", suffix: str = "") -> Path:
+    """A SQuAD 2.0 file: one answerable and one impossible question about one paragraph."""
+    answerable = {**_qa("p", "Ai họp?" + suffix, "Ủy ban"), "is_impossible": False}
+    impossible = {
+        **_qa("i", "Khi nào giải tán?" + suffix),
+        "is_impossible": True,
+        "plausible_answers": [{"text": "Ủy ban", "answer_start": 0}],
+    }
+    para = {"context": "Ủy ban hoà bình họp.", "qas": [answerable, impossible]}
+    return _squad(tmp_path, name, [{"title": "T", "paragraphs": [para]}], version="v2.0")
+
+
+def test_squad2_impossible_question_is_unanswerable(tmp_path: Path) -> None:
+    squad = load_squad(_v2(tmp_path))
+    assert [a.id for a in squad.articles] == ["T/0"]
+    answerable, impossible = squad.questions
+    assert answerable == Question("p", "Ai họp?", ("Ủy ban",), ("T/0",), "squad")
+    assert impossible == Question("i", "Khi nào giải tán?", (), (), "squad")
+    assert answerable.answerable and not impossible.answerable
+
+
+def test_squad2_questions_from_keeps_impossible_unanswerable(tmp_path: Path) -> None:
+    swapped = load_squad(_v2(tmp_path), questions_from=_v2(tmp_path, "en.json", " (en)"))
+    assert [q.question for q in swapped.questions] == ["Ai họp? (en)", "Khi nào giải tán? (en)"]
+    assert [q.answerable for q in swapped.questions] == [True, False]
+    assert {q.type for q in swapped.questions} == {"squad-en"}
+
+
+def test_squad2_answerable_without_answers_is_a_problem(tmp_path: Path) -> None:
+    qas = [
+        {**_qa("p", "Ai?"), "is_impossible": False},
+        {**_qa("q", "Gì?", "x"), "is_impossible": "no"},
+    ]
+    path = _squad(
+        tmp_path, "bad2.json", [{"title": "T", "paragraphs": [{"context": "c", "qas": qas}]}]
+    )
+    with pytest.raises(SquadFileError) as info:
+        load_squad(path)
+    message = str(info.value)
+    assert "bad2.json" in message
+    assert "data[0].paragraphs[0].qas[0]: 'answers' must be a non-empty list" in message
+    assert "data[0].paragraphs[0].qas[1]: 'is_impossible' must be true or false" in message
+
+
 @pytest.mark.skipif(not (XQUAD / "xquad.vi.json").exists(), reason="XQuAD data not present")
 def test_real_xquad_vi_and_en() -> None:
     vi = load_squad(XQUAD / "xquad.vi.json")
