@@ -97,7 +97,10 @@ def _settings_panel(gr, service: Service, docs, outlets) -> list:
         retrieval_only = gr.Checkbox(
             label="Chỉ tìm đoạn văn (không sinh câu trả lời)", elem_id="hd-retrieval"
         )
-    return [k, date_from, date_to, doc_filter, outlet_filter, retrieval_only]
+        extractive = gr.Checkbox(
+            label="Chỉ trích đoạn trả lời (không viết câu)", elem_id="hd-extractive"
+        )
+    return [k, date_from, date_to, doc_filter, outlet_filter, retrieval_only, extractive]
 
 
 def _articles_tab(gr, ui: SimpleNamespace, rows, docs) -> None:
@@ -165,10 +168,12 @@ def _wire_articles(gr, service: Service, ui: SimpleNamespace) -> None:
     ui.remove.click(on_remove, ui.to_remove, [ui.remove_status, *lists])
 
 
-def _settings(k, date_from, date_to, docs, outlets, retrieval_only) -> chat.ChatSettings:
+def _settings(
+    k, date_from, date_to, docs, outlets, retrieval_only, extractive=False
+) -> chat.ChatSettings:
     return chat.ChatSettings(
         int(k), (date_from or "").strip() or None, (date_to or "").strip() or None,
-        tuple(docs or ()), tuple(outlets or ()), bool(retrieval_only),
+        tuple(docs or ()), tuple(outlets or ()), bool(retrieval_only), bool(extractive),
     )  # fmt: skip
 
 
@@ -192,7 +197,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--index", help="index folder (default: the bundled articles' index)")
-    p.add_argument("--no-warmup", action="store_true", help="load the generator on first use")
+    p.add_argument(
+        "--no-warmup", action="store_true", help="load the reader and generator on first use"
+    )
     return p
 
 

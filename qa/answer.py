@@ -16,34 +16,13 @@ from qa.hit import Hit
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
-def bare(answer: str) -> str:
-    """The answer's words: markers, outer spaces and the final period removed.
+def markers(text: str) -> list[int]:
+    """Every passage number cited in ``text``, in order, repeats included.
 
-    >>> bare(" 1,3 tỷ USD [1]. ")
-    '1,3 tỷ USD'
+    >>> markers("A [1]. B [2, 3].")
+    [1, 2, 3]
     """
-    return MARKER.sub("", answer).strip().rstrip(".").strip()
-
-
-def rewrap(words: str, answer: str) -> str:
-    """``words`` in place of ``answer``'s own, its citation markers and final period kept:
-    the inverse of ``bare``.
-
-    >>> rewrap("1,8 tỷ USD/năm", "gần 8 tỷ USD [1].")
-    '1,8 tỷ USD/năm [1].'
-    """
-    cited = "".join(m.group(0) for m in MARKER.finditer(answer))
-    end = "." if answer.rstrip().endswith(".") else ""
-    return f"{words}{cited}{end}"
-
-
-def wordless(answer: str) -> bool:
-    """True when ``answer`` has no letter or digit besides its markers: nothing to show.
-
-    >>> wordless("[1] [2]."), wordless(" — "), wordless("8 [1]")
-    (True, True, False)
-    """
-    return not any(ch.isalnum() for ch in bare(answer))
+    return [int(n) for m in MARKER.finditer(text) for n in re.split(r"[,;]", m.group(1))]
 
 
 ROLES = ("system", "user", "assistant")
@@ -104,6 +83,7 @@ class Timings:
     prefill_tps: float | None = None
     decode_tps: float | None = None
     reused_tokens: int = 0
+    read_ms: float = 0.0  # the reader over every retrieved passage
 
 
 @dataclass(frozen=True)
@@ -111,8 +91,8 @@ class Answer:
     """A finished answer.
 
     ``citations[i]`` is the passage that marker ``[i+1]`` in ``text`` points to, and
-    ``highlights[i]`` the sentence of it that best supports the answer. ``passages`` are all
-    the numbered passages the generator was shown.
+    ``highlights[i]`` the exact characters of it the answer was read from. ``passages`` are
+    all the passages the reader read.
     """
 
     question: str
@@ -124,13 +104,8 @@ class Answer:
     highlights: tuple[Span, ...] = ()
     passages: tuple[Hit, ...] = ()
     timings: Timings = field(default_factory=Timings)
-    confidence: float | None = None  # mean log-probability of the generated tokens
-    check_yes: float | None = None  # the model's P(yes) that the passages state its answer
-    grounding: float | None = None  # share of the question's terms near the answer's source
-    focus: float | None = None  # the answer's source sentence's match, as a share of the best
-    # What the question names that no passage holding the answer mentions (qa.anchors), or
-    # the other kind of fact the answer states (qa.kinds): set on refusals these decided.
-    unanchored: tuple[str, ...] = ()
+    span: str | None = None  # the reader's answer, verbatim; None when refused
+    p_no_answer: float | None = None  # the reader's calibrated P(no answer in the passages)
 
     def cited_spans(self) -> list[Span | None]:
         """The highlight of each citation, in order (None where a citation has none)."""
@@ -150,11 +125,8 @@ class Answer:
             ],
             "passages": [p.to_dict() for p in self.passages],
             "timings": asdict(self.timings),
-            "confidence": self.confidence,
-            "check_yes": self.check_yes,
-            "grounding": self.grounding,
-            "focus": self.focus,
-            "unanchored": list(self.unanchored),
+            "span": self.span,
+            "p_no_answer": self.p_no_answer,
         }
 
 

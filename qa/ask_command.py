@@ -7,7 +7,7 @@ import textwrap
 from qa.answer import Answer, Delta
 from qa.hit import Filters
 
-NO_CHECKS_HELP = "refuse only when the model itself refuses: no evidence gate, no checks"
+EXTRACTIVE_HELP = "answer with the reader's span alone, without the generator's sentence"
 
 
 def filters_from(args) -> Filters:
@@ -25,15 +25,15 @@ def run(args, retriever, say) -> int:
     from qa.commands import UserError
     from qa.generator import TransformersGenerator
     from qa.genmodel import GeneratorError
-    from qa.refusal import RefusalPolicy
-    from qa.retriever import QueryError
+    from qa.retriever import QueryError, clean_query
 
-    generator = TransformersGenerator(args.model, args.dtype)
-    policy = RefusalPolicy(checks=not args.no_refusal_checks)
-    answerer = Answerer(retriever, generator, k=args.k, policy=policy)
+    generator = None if args.extractive else TransformersGenerator(args.model, args.dtype)
+    answerer = Answerer(retriever, generator, k=args.k, extractive=args.extractive)
     final, streamed = None, []
     try:
-        generator.load(say)
+        clean_query(args.question)  # an empty question says so before any model loads
+        if generator is not None:
+            generator.load(say)
         for event in answerer.stream(args.question, filters=filters_from(args)):
             if isinstance(event, Delta) and not args.json:
                 streamed.append(event.text)
@@ -46,8 +46,6 @@ def run(args, retriever, say) -> int:
         print_json(final.to_dict())
         return 0
     print()
-    if final.text != "".join(streamed).strip():
-        print(f"\n→ {final.text}")  # the answer with citations repaired and renumbered
     _print_sources(final)
     say(format_timings(final))
     return 0
@@ -100,6 +98,6 @@ def add_parser(sub, filter_args):
         "--dtype", default="auto", choices=["auto", "int8", "bf16", "fp32"],
         help="generator weights ($HOIDAP_GENERATOR_DTYPE; auto: see the README)",
     )  # fmt: skip
-    a.add_argument("--no-refusal-checks", action="store_true", help=NO_CHECKS_HELP)
+    a.add_argument("--extractive", action="store_true", help=EXTRACTIVE_HELP)
     filter_args(a)
     return a

@@ -34,7 +34,9 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class ChatSettings:
-    """The collapsed settings panel: passages to use, date range, articles, outlets."""
+    """The collapsed settings panel: passages to use, date range, articles, outlets, and
+    how to answer: passages only (``retrieval_only``), or the reader's span alone without
+    the generator's sentence around it (``extractive``)."""
 
     k: int = 5
     date_from: str | None = None
@@ -42,6 +44,7 @@ class ChatSettings:
     doc_ids: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     retrieval_only: bool = False
+    extractive: bool = False
 
     def filters(self) -> Filters | None:
         """The retrieval filters, or a ``SettingsError`` naming the bad field."""
@@ -91,8 +94,10 @@ def respond(
         if settings.retrieval_only:
             yield _retrieval_only(service, message, shown, conversation, settings.k, filters)
             return
-        events = service.stream(message, conversation, settings.k, filters)
-        text = ""
+        events = service.stream(
+            message, conversation, settings.k, filters, extractive=settings.extractive
+        )
+        text = ""  # every delta is a piece of the final answer: shown as it comes
         for event in events:
             if isinstance(event, Delta):
                 text += event.text

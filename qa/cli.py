@@ -53,7 +53,12 @@ def _add_eval(sub) -> argparse.ArgumentParser:
         action="store_true",
         help="leave each question's source articles out: all become unanswerable (refusal)",
     )
-    e.add_argument("--no-refusal-checks", action="store_true", help=ask_command.NO_CHECKS_HELP)
+    e.add_argument("--extractive", action="store_true", help=ask_command.EXTRACTIVE_HELP)
+    e.add_argument(
+        "--gold-passage",
+        action="store_true",
+        help="the reader alone: each --squad question against its own paragraph",
+    )
     return e
 
 
@@ -85,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
 
     e = _add_eval(sub)
+    t = sub.add_parser(
+        "train-reader",
+        help="fine-tune the span reader (seeded; checkpoints; --resume)",
+        description="Fine-tune the span reader on SQuAD 1.1/2.0 files; see docs/reader.md.",
+    )
+    from qa.reader.train import add_arguments
+
+    add_arguments(t)
     # Listed for --help; the console script hands `serve` to app.py before parsing here.
     sub.add_parser("serve", help="the chat UI and REST API on 127.0.0.1:7860 (see app.py)")
     for sp in (s, k, i, r, a, e):
@@ -98,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hoidap`` console script."""
     args = _parser().parse_args(argv)
     try:
-        return getattr(commands, args.command)(args)
+        return getattr(commands, args.command.replace("-", "_"))(args)
     except commands.UserError as exc:
         print(f"hoidap: {exc}", file=sys.stderr)
         return 2

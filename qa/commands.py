@@ -162,3 +162,11 @@ def eval(args) -> int:  # noqa: A001 - the subcommand's name
         raise UserError(str(exc)) from exc
     print(report_text)
     return 0
+
+
+def train_reader(args) -> int:
+    """``hoidap train-reader``: train and write a reader folder (``qa.reader.train``)."""
+    from qa.reader.train import run_from_args
+
+    _say(f"Reader written to {run_from_args(args)}")
+    return 0

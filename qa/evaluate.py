@@ -1,7 +1,11 @@
-"""``hoidap eval``: run a question set through the retriever, write predictions and scores.
+"""``hoidap eval``: run a question set through retrieval and the answerer, write predictions
+and scores.
 
 Outputs, next to ``--out`` (default ``eval-out/predictions.jsonl``): the predictions
-(one JSON line per question), ``<stem>.metrics.json`` and ``<stem>.png``.
+(one JSON line per question: ``answer`` is what the user sees, ``span`` the reader's answer
+or null when refused), ``<stem>.metrics.json``, ``<stem>.png`` (retrieval) and
+``<stem>.reliability.png`` (the reader's calibration). SQuAD F1/EM are scored on the span.
+``--gold-passage`` reads each question against its own paragraph only (``qa.reader.gold``).
 """
 
 from __future__ import annotations
@@ -35,9 +39,8 @@ class EvalOptions:
     # Ask each question with its source articles left out of retrieval: every question is
     # then unanswerable, which measures refusal on questions the checks were not fitted on.
     withhold_sources: bool = False
-    # False: refused only when the model refuses itself (RefusalPolicy(checks=False)), which
-    # measures what the reader alone gets right.
-    refusal_checks: bool = True
+    extractive: bool = False  # the reader's span alone, no generator
+    gold_passage: bool = False  # the reader alone, each question against its own paragraph
 
     @classmethod
     def from_args(cls, args) -> EvalOptions:
@@ -53,7 +56,8 @@ class EvalOptions:
             args.limit,
             args.every,
             args.withhold_sources,
-            not args.no_refusal_checks,
+            args.extractive,
+            args.gold_passage,
         )
 
 
@@ -67,6 +71,10 @@ def run_eval(
     """
     if options.k < 1:
         raise ValueError(f"--k must be at least 1, got {options.k}")
+    if options.gold_passage:
+        from qa.reader.evaluate_gold import run_gold
+
+        return run_gold(options, say)
     retriever, questions = _setup(options, encoder, say)
     if options.every < 1:
         raise ValueError(f"--every must be at least 1, got {options.every}")
@@ -94,7 +102,9 @@ def run_eval(
     text = report.format_table()
     if answer_rep is not None:
         text += "\n\n" + answer_rep.format_table()
-        text += "" if options.refusal_checks else "\nrefusal checks: off (--no-refusal-checks)"
+        line, png = calibration(predictions, answers, Path(options.out))
+        text += f"\n{line}" + (" (--extractive: the span alone)" if options.extractive else "")
+        paths.append(png)
     return text + "\n\n" + "\n".join(f"wrote {p}" for p in paths)
 
 
@@ -109,18 +119,21 @@ def _prediction(q: Question, hits, ms: float) -> dict:
     }
 
 
-def _answerer(options: EvalOptions, retriever, generator, say):
-    """The answerer of a run that generates (None for retrieval only)."""
+def _answerer(options: EvalOptions, retriever, generator, say, reader=None):
+    """The answerer of a run that answers (None for retrieval only)."""
     from qa.answerer import Answerer
-    from qa.generator import TransformersGenerator
-    from qa.refusal import RefusalPolicy
 
     if not options.generate:
         return None
-    generator = generator or TransformersGenerator()
-    if hasattr(generator, "load"):
-        generator.load(say)
-    return Answerer(retriever, generator, policy=RefusalPolicy(checks=options.refusal_checks))
+    if not options.extractive:
+        from qa.generator import TransformersGenerator
+
+        generator = generator or TransformersGenerator()
+        if hasattr(generator, "load"):
+            generator.load(say)
+    else:
+        generator = None
+    return Answerer(retriever, generator, reader=reader, extractive=options.extractive)
 
 
 def _withheld(retriever, q: Question):
@@ -134,28 +147,47 @@ def _withheld(retriever, q: Question):
 
 def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerRecord:
     """Answer ``q``, add the answer fields to its prediction line, and score record."""
-    from qa.citations import markers
+    from qa.answer import markers
 
     ans = answerer.ask(q.question, filters=filters)
     cited = tuple(h.doc_id for h in ans.citations)
     t = ans.timings
-    prediction.update(answer=ans.text, citations=list(cited), refused=ans.refused)
+    prediction.update(answer=ans.text, span=ans.span, citations=list(cited), refused=ans.refused)
     prediction["latency_ms"].update(
         first_token=None if t.first_token_ms is None else round(t.first_token_ms, 1),
         total=round(t.total_ms, 1),
     )
     prediction["tokens"] = {"prompt": t.prompt_tokens, "reused": t.reused_tokens,
                             "new": t.new_tokens}  # fmt: skip
-    prediction["confidence"] = None if ans.confidence is None else round(ans.confidence, 4)
-    prediction["check_yes"] = None if ans.check_yes is None else round(ans.check_yes, 4)
-    prediction["grounding"] = None if ans.grounding is None else round(ans.grounding, 4)
-    prediction["focus"] = None if ans.focus is None else round(ans.focus, 4)
-    prediction["unanchored"] = list(ans.unanchored)
+    p = ans.p_no_answer
+    prediction["p_no_answer"] = None if p is None else round(p, 4)
     valid = all(1 <= m <= len(ans.citations) for m in markers(ans.text))
+    scored = ans.span if ans.span is not None else ans.text  # SQuAD scores the span
     return AnswerRecord(
-        q.id, q.type, q.answerable, q.answers, ans.text, ans.refused, cited, q.sources,
+        q.id, q.type, q.answerable, q.answers, scored, ans.refused, cited, q.sources,
         valid, t.first_token_ms, t.total_ms,
     )  # fmt: skip
+
+
+def calibration(predictions: list[dict], answers: list[AnswerRecord], out: Path):
+    """ECE of 1 - P(no answer) against "the span is right" (F1 >= 0.5) over answerable
+    questions, and the reliability plot beside the predictions."""
+    from qa.answer_metrics import token_f1
+    from qa.reader.calibrate import expected_calibration_error, plot_reliability, reliability
+
+    conf, right = [], []
+    for pred, rec in zip(predictions, answers, strict=True):
+        if rec.answerable and rec.golds and pred.get("p_no_answer") is not None:
+            conf.append(1 - pred["p_no_answer"])
+            right.append(
+                int(pred.get("span") is not None and token_f1(rec.answer, rec.golds) >= 0.5)
+            )
+    png = out.with_name(out.stem + ".reliability.png")
+    plot_reliability(reliability(conf, right), png, out.stem)
+    if not conf:
+        return "calibration: no answerable questions with gold answers", png
+    ece = expected_calibration_error(conf, right)
+    return f"calibration error (ECE, {len(conf)} answerable questions): {ece:.3f}", png
 
 
 def _setup(options: EvalOptions, encoder, say):

@@ -21,7 +21,8 @@ import functools
 import re
 
 # "English names = the Vietnamese the press writes"; a few other Vietnamese spellings of
-# a place stand on the left too ("TP Hồ Chí Minh" for "TP.HCM"), so they count as it.
+# a place stand on the left too ("TP Hồ Chí Minh" for "TP.HCM"), so a query naming them
+# also searches for the usual one.
 _PAIRS = """
 Vietnam, Viet Nam = Việt Nam
 Hanoi, Ha Noi = Hà Nội
@@ -107,46 +108,6 @@ def _table() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(r"\b(" + "|".join(map(re.escape, alternatives)) + r")\b('s)?"), names
 
 
-@functools.cache
-def _places() -> dict[str, tuple[str, ...]]:
-    """Each name in the list -> every name of its place (itself included)."""
-    places: dict[str, set[str]] = {}
-    for line in _PAIRS.strip().splitlines():
-        english, vietnamese = line.split("=")
-        group = {n.strip() for n in english.split(",")} | {vietnamese.strip()}
-        for name in group:
-            places.setdefault(name, set()).update(group)
-    return {name: tuple(sorted(group)) for name, group in places.items()}
-
-
-def spellings(name: str) -> tuple[str, ...]:
-    """Every name the list gives the place ``name``, in either language (just ``name`` when
-    it is not listed): one outlet writes "Viêng Chăn", another "Vientiane".
-
-    >>> spellings("Viêng Chăn"), spellings("Hà Đông")
-    (('Vientiane', 'Viêng Chăn'), ('Hà Đông',))
-    """
-    return _places().get(name, (name,))
-
-
-def vietnamese_name(english: str) -> str | None:
-    """The articles' name for a place the list gives in English, or None.
-
-    >>> vietnamese_name("Cambodia"), vietnamese_name("Dutch")
-    ('Campuchia', None)
-    """
-    return _table()[1].get(english)
-
-
-def is_place(name: str) -> bool:
-    """Whether the list names ``name`` as a place, in either language.
-
-    >>> is_place("Viêng Chăn"), is_place("Dương Đức Tuấn")
-    (True, False)
-    """
-    return name in _places()
-
-
 def with_vietnamese_names(query: str) -> str:
     """``query`` with the Vietnamese form in brackets after each English name it knows."""
     pattern, names = _table()
@@ -156,26 +117,3 @@ def with_vietnamese_names(query: str) -> str:
         return m.group(0) if vietnamese == m.group(1) else f"{m.group(0)} ({vietnamese})"
 
     return pattern.sub(add, query)
-
-
-def quote_place_names(answer: str, texts: list[str]) -> str:
-    """An English answer that only names places, each followed by the Vietnamese form that
-    one of ``texts`` writes: the reader sees the article's own word, as with amounts
-    (qa.quantities). Longer answers are left alone: a sentence would fill with brackets.
-
-    >>> quote_place_names("China [1].", ["Quảng Châu (Trung Quốc) mời Hà Nội"])
-    'China (Trung Quốc) [1].'
-    >>> quote_place_names("China sent aid [1].", ["Trung Quốc"])
-    'China sent aid [1].'
-    """
-    pattern, names = _table()
-    rest = pattern.sub(" ", re.sub(r"\[\d+\]", " ", answer))
-    if not pattern.search(answer) or re.sub(r"\b(?:and|or)\b|[\W_]", "", rest):
-        return answer
-
-    def add(m: re.Match) -> str:
-        vietnamese = names[m.group(1)]
-        written = vietnamese != m.group(1) and any(vietnamese in t for t in texts)
-        return f"{m.group(0)} ({vietnamese})" if written else m.group(0)
-
-    return pattern.sub(add, answer)

@@ -34,7 +34,6 @@ class GenerationStats:
     first_token_ms: float | None
     total_ms: float
     mean_logprob: float | None = None  # the model's confidence in what it wrote
-    check_yes: float | None = None  # P(yes) the model gave the follow-up check question
     reused_tokens: int = 0  # prompt tokens whose KV state was kept from before, not read
 
     @property
@@ -56,11 +55,7 @@ class Generator(Protocol):
     name: str
 
     def stream(
-        self,
-        messages: list[Turn],
-        max_new_tokens: int = 96,
-        check: str | None = None,
-        avoid: str | None = None,
+        self, messages: list[Turn], max_new_tokens: int = 96, avoid: str | None = None
     ) -> Iterator[str | GenerationStats]: ...
 
 
@@ -115,17 +110,10 @@ class TransformersGenerator:
         return len(_chat_ids(tok, messages)[0])
 
     def stream(
-        self,
-        messages: list[Turn],
-        max_new_tokens: int = 96,
-        check: str | None = None,
-        avoid: str | None = None,
+        self, messages: list[Turn], max_new_tokens: int = 96, avoid: str | None = None
     ) -> Iterator[str | GenerationStats]:
-        """Text pieces, then stats. ``check`` is a yes/no question asked after the answer,
-        as a next user turn over the same KV cache (a few dozen tokens to read); the
-        model's probability of "yes" comes back as ``GenerationStats.check_yes``. The
-        answer may not start with the first token of ``avoid`` (a rejected earlier answer).
-        """
+        """Text pieces, then stats. The answer may not start with the first token of
+        ``avoid`` (a rejected earlier answer)."""
         model, tok = self.load()
         ids = _chat_ids(tok, messages)
         banned = _first_tokens(tok, avoid)
@@ -134,8 +122,8 @@ class TransformersGenerator:
             store = self._store(model, tok, messages)
             reused, cache = store.take(ids[0].tolist()) if store else (0, None)
             cache = cache if cache is not None else _empty_cache()
-            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, check,
-                                 banned, reused, suppress)  # fmt: skip
+            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, banned,
+                                 reused, suppress)  # fmt: skip
             if store and self.recent:  # once whole: a cut stream keeps nothing
                 store.put(ids[0].tolist(), cache)
 
@@ -256,13 +244,12 @@ def _first_tokens(tok, text: str | None) -> frozenset[int]:
 
 
 def _generate(
-    model, tok, ids, max_new_tokens: int, lookup: int, cache, check=None, banned=frozenset(),
+    model, tok, ids, max_new_tokens: int, lookup: int, cache, banned=frozenset(),
     reused: int = 0, suppress=None,
 ):  # fmt: skip
     """Stream text pieces, then stats; text is decoded incrementally from all new ids.
     ``cache`` holds the KV state of the first ``reused`` prompt tokens (or none)."""
     from qa.decode import greedy_stream
-    from qa.selfcheck import check_yes
 
     t0 = time.perf_counter()
     first, new, logprobs, shown = None, [], [], ""
@@ -282,8 +269,6 @@ def _generate(
     first_ms = None if first is None else (first - t0) * 1000
     total_ms = (time.perf_counter() - t0) * 1000
     confidence = sum(logprobs) / len(logprobs) if logprobs else None
-    yes = check_yes(model, tok, cache, ids.shape[1] + len(new), check) if check and new else None
-    stats = GenerationStats(
-        int(ids.shape[1]), len(new), first_ms, total_ms, confidence, yes, reused
-    )  # fmt: skip
-    yield stats
+    yield GenerationStats(
+        int(ids.shape[1]), len(new), first_ms, total_ms, confidence, reused_tokens=reused
+    )

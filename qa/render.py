@@ -30,13 +30,18 @@ def _seconds(ms: float | None) -> str:
 
 
 def latency_line(t: Timings, refused: bool = False) -> str:
-    """One unobtrusive line: retrieval, first token, total (Vietnamese decimal commas).
+    """One unobtrusive line: retrieval, reading (the span reader), first visible text, total
+    (Vietnamese decimal commas).
 
     >>> latency_line(Timings(retrieve_ms=120, first_token_ms=2100, total_ms=5300))
     'Thời gian: tìm kiếm 0,1 s · chữ đầu tiên 2,1 s · tổng 5,3 s'
+    >>> latency_line(Timings(retrieve_ms=120, read_ms=340, first_token_ms=600, total_ms=900))
+    'Thời gian: tìm kiếm 0,1 s · đọc 0,3 s · chữ đầu tiên 0,6 s · tổng 0,9 s'
     """
     line = f"Thời gian: tìm kiếm {_seconds(t.retrieve_ms)}"
-    if t.total_ms:  # retrieval-only mode has no generation to time
+    if t.read_ms:
+        line += f" · đọc {_seconds(t.read_ms)}"
+    if t.total_ms:  # retrieval-only mode has no answer to time
         line += f" · chữ đầu tiên {_seconds(t.first_token_ms)} · tổng {_seconds(t.total_ms)}"
     return line + (" · không đủ bằng chứng, đã từ chối trả lời" if refused else "")
 

@@ -37,7 +37,18 @@ Hỏi đáp ngoại tuyến trên các bài báo tiếng Việt, có trích dẫ
 Offline question answering over Vietnamese news articles, with cited passages.
 
 `POST /api/ask` answers as JSON, or as server-sent events (`event: delta`, then
-`event: answer`) when `"stream": true` or `Accept: text/event-stream`.
+`event: answer`) when `"stream": true` or `Accept: text/event-stream`. Every `delta` is a
+piece of the final answer text: their concatenation is the `answer` event's `answer`, so a
+client can show them as they come and never has to take text back. A refusal streams the
+refusal text, then the answer with `"refused": true`.
+
+A trained span reader picks the answer: `span` is its answer, verbatim from the cited
+article (`null` when refused), and `citations[0].highlight` its `[start, end]` offsets in
+that article; `p_no_answer` is the reader's calibrated probability that the passages hold
+no answer (above its threshold the answer is a refusal). By default `answer` is one short
+sentence written around the span, with its citation marker `[1]`; with
+`"extractive": true` it is the span alone plus the marker, and no text is generated.
+`timings.read_ms` is the time the reader took.
 """
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -89,7 +100,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask(body: AskIn, request: Request):
-        args = (body.question, history_of(body), body.k, filters_of(body))
+        args = (body.question, history_of(body), body.k, filters_of(body), body.extractive)
         if body.stream or "text/event-stream" in request.headers.get("accept", ""):
             events = service.stream(*args)
             # The first step validates the question: bad input still gets a 400 as JSON.

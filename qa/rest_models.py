@@ -2,6 +2,8 @@
 
 >>> AskIn(question="Hà Lan đầu tư bao nhiêu?", k=3).k
 3
+>>> AskIn(question="Ai?").extractive, AskIn(question="Ai?", extractive=True).extractive
+(False, True)
 >>> FiltersIn(date_from="2025-01-01", doc_ids=["hl"]).to_filters().doc_ids
 frozenset({'hl'})
 """
@@ -93,6 +95,11 @@ class AskIn(_Strict):
     k: K = 5
     filters: FiltersIn | None = None
     stream: bool = Field(False, description="answer as server-sent events")
+    extractive: bool = Field(
+        False,
+        description="answer with the reader's span alone (verbatim from the article, plus its "
+        "citation marker), without the generator's sentence around it",
+    )
 
 
 def filters_of(body: SearchIn | AskIn) -> Filters | None:

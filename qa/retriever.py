@@ -131,8 +131,7 @@ class Retriever:
     def _rank_dense(self, text: str, language: str, dense: np.ndarray, rows) -> np.ndarray:
         """Cosines used for ranking. For English, mixed with the question embedded as a
         passage: across languages the two views of e5 err differently (XQuAD English R@1
-        0.771 -> 0.781 at a quarter). ``Hit.dense`` stays the plain query cosine, which the
-        refusal gate was fitted on."""
+        0.771 -> 0.781 at a quarter). ``Hit.dense`` stays the plain query cosine."""
         mix = self.weights.en_passage_mix
         if language != ENGLISH or not mix:
             return dense

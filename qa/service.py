@@ -74,13 +74,16 @@ def safe_stem(name: str) -> str:
 class Service:
     """The index, the models and a lock for changes; cheap to build, ``start`` loads."""
 
-    def __init__(self, index_dir: str | Path | None = None, encoder=None, generator=None, k=5):
+    def __init__(
+        self, index_dir: str | Path | None = None, encoder=None, generator=None, k=5, reader=None
+    ):
         from qa.library import default_index_dir
 
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
         self.default_index = index_dir is None
         self._encoder = encoder
         self._generator = generator
+        self._reader = reader
         self.k = k
         self._retriever = None
         self._change_lock = threading.Lock()
@@ -102,6 +105,14 @@ class Service:
             self._generator = TransformersGenerator()
         return self._generator
 
+    @property
+    def reader(self):
+        if self._reader is None:
+            from qa.reader.reader import TrainedReader
+
+            self._reader = TrainedReader()
+        return self._reader
+
     def start(self, say: Say | None = None) -> Service:
         """Open the index (building the default one first if missing)."""
         from qa.library import ensure_default_index, open_index
@@ -114,8 +125,9 @@ class Service:
         return self
 
     def warm_up(self, say: Say | None = None) -> None:
-        """Load the encoder and the generator now rather than on the first question."""
+        """Load the encoder, the reader and the generator now rather than on first use."""
         self.encoder.encode_queries(["khởi động"])
+        getattr(self.reader, "warm_up", lambda: None)()
         load = getattr(self.generator, "load", None)
         if load:
             load(say or (lambda _m: None))
@@ -159,15 +171,20 @@ class Service:
         history: Iterable[Turn | dict] | None = None,
         k: int | None = None,
         filters: Filters | None = None,
+        extractive: bool = False,
     ) -> Iterator[Delta | Answer]:
         """Like ``Answerer.stream``, but generation runs to the end in its own thread.
+        ``extractive`` answers with the reader's span alone, without the generator.
 
         A consumer that goes away (a closed page, a dropped connection) cannot leave the
         model's lock held: the worker finishes the answer and releases it.
         """
         from qa.answerer import Answerer
 
-        answerer = Answerer(self.retriever, self.generator, k=k or self.k)
+        generator = None if extractive else self.generator
+        answerer = Answerer(
+            self.retriever, generator, reader=self.reader, k=k or self.k, extractive=extractive
+        )
         events = answerer.stream(question, history, k, filters)
         first = next(events)  # bad input raises here, in the caller's thread
         self.generator_ready |= isinstance(first, Delta)
@@ -176,8 +193,8 @@ class Service:
             return
         yield from _drain_in_thread(events)
 
-    def ask(self, question: str, history=None, k=None, filters=None) -> Answer:
-        return final_answer(self.stream(question, history, k, filters))
+    def ask(self, question: str, history=None, k=None, filters=None, extractive=False) -> Answer:
+        return final_answer(self.stream(question, history, k, filters, extractive))
 
     def articles(self) -> list[ArticleRow]:
         """Every article, oldest first (undated first), with its near-duplicate group."""

@@ -45,11 +45,11 @@ class Recording:
     def __init__(self, inner: TransformersGenerator):
         self.inner, self.name, self.prompts = inner, inner.name, []
 
-    def stream(self, messages, max_new_tokens=96, check=None, avoid=None):
+    def stream(self, messages, max_new_tokens=96, avoid=None):
         _, tok = self.inner.load()
         ids = _chat_ids(tok, messages)
         self.prompts.append({"prompt": tok.decode(ids[0]), "max_new_tokens": max_new_tokens})
-        yield from self.inner.stream(messages, max_new_tokens, check, avoid)
+        yield from self.inner.stream(messages, max_new_tokens, avoid)
 
 
 def pct(values: list[float], q: float) -> float:

@@ -66,7 +66,7 @@ class FakeGenerator:
     def load(self, say=print):
         return None
 
-    def stream(self, messages, max_new_tokens=96, check=None, avoid=None):
+    def stream(self, messages, max_new_tokens=96, avoid=None):
         from qa.generator import GenerationStats
 
         self.prompts.append(list(messages))
@@ -77,6 +77,32 @@ class FakeGenerator:
             yield word if i == 0 else " " + word
         prompt_tokens = sum(len(m.content.split()) for m in messages)
         yield GenerationStats(prompt_tokens, len(words), 1.0, 2.0, self.confidence)
+
+
+class ScriptedGenerator:
+    """A generator that writes exactly ``pieces`` (as a model's tokens would arrive), then
+    a ``GenerationStats``; it records each prompt and how many pieces were taken from it."""
+
+    name = "scripted-generator"
+
+    def __init__(self, pieces):
+        self.pieces = list(pieces)
+        self.prompts = []
+        self.taken = 0  # pieces read by the caller in the last call
+
+    def load(self, say=print):
+        return None
+
+    def stream(self, messages, max_new_tokens=96, avoid=None):
+        from qa.generator import GenerationStats
+
+        self.prompts.append(list(messages))
+        self.taken = 0
+        for piece in self.pieces:
+            self.taken += 1
+            yield piece
+        yield GenerationStats(sum(len(m.content.split()) for m in messages), len(self.pieces),
+                              1.0, 2.0)  # fmt: skip
 
 
 # A fake causal language model over token ids, with a fake KV cache, for decoding logic.

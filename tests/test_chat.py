@@ -11,13 +11,45 @@ from corpus.article import Article
 from qa import chat
 from qa.answer import Answer, Span, Timings
 from qa.hit import Hit
+from qa.reader.reader import FakeReader
 from qa.render import escape_markdown, sources_html
-from qa.service import MAX_UPLOAD_BYTES, Upload, UploadError, safe_stem
+from qa.service import MAX_UPLOAD_BYTES, Service, Upload, UploadError, safe_stem
+
+QUESTION = "Hà Lan đầu tư bao nhiêu vào Hà Nội?"
+SPAN = "trên 1,3 tỷ USD"  # verbatim from the "hl" article
+SENTENCE = "Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội."
+ANSWERS = {
+    QUESTION: SPAN,
+    "Hà Nội hợp tác với Viêng Chăn về những lĩnh vực nào?": "2 thỏa thuận cấp Thành phố",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_real_reader(monkeypatch):
+    """These tests use fake models only: loading the trained reader would be a bug here."""
+
+    def refuse(self):
+        raise AssertionError("a fast test tried to load the real reader")
+
+    monkeypatch.setattr("qa.reader.reader.TrainedReader._load", refuse)
 
 
 @pytest.fixture
-def service(make_service):
-    return make_service(FakeGenerator("Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội [1]."))
+def make_reading_service(make_service):
+    """A factory of services over the test index with a fake reader (``answers``: question
+    to span) and a fake generator; the real reader never loads."""
+
+    def make(generator=None, answers=None):
+        base = make_service(generator)
+        reader = FakeReader(ANSWERS if answers is None else answers)
+        return Service(base.index_dir, base.encoder, generator, reader=reader).start()
+
+    return make
+
+
+@pytest.fixture
+def service(make_reading_service):
+    return make_reading_service(FakeGenerator(SENTENCE))
 
 
 def run(service, message, messages=(), conversation=(), **settings):
@@ -27,14 +59,19 @@ def run(service, message, messages=(), conversation=(), **settings):
 
 
 def test_answer_streams_then_shows_cited_source_with_highlight(service):
-    updates, last = run(service, "Hà Lan đầu tư bao nhiêu vào Hà Nội?")
+    updates, last = run(service, QUESTION)
     assert len(updates) > 3  # searching, several deltas, final
     assert updates[0].messages[-1]["role"] == "user"
     partial = [u.messages[-1]["content"] for u in updates[1:-1]]
-    assert all(len(a) <= len(b) for a, b in zip(partial, partial[1:], strict=False))
+    assert all(b.startswith(a) for a, b in zip(partial, partial[1:], strict=False))
     assert last.answer is not None and not last.answer.refused
-    assert "\\[1\\]" in last.messages[-1]["content"]
-    assert "Hà Nội và Hà Lan" in last.sources and "<mark class='hd-mark'>" in last.sources
+    assert last.answer.text == "Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội [1]."
+    assert last.answer.span == SPAN
+    assert last.messages[-1]["content"] == escape_markdown(last.answer.text)
+    assert partial[-1] == last.messages[-1]["content"]  # nothing streamed was taken back
+    assert "Hà Nội và Hà Lan" in last.sources
+    assert f"<mark class='hd-mark'>{SPAN}</mark>" in last.sources  # passage and whole article
+    assert last.sources.count(f"<mark class='hd-mark'>{SPAN}</mark>") == 2
     assert "Xem toàn bài" in last.sources  # the whole cleaned article is one click away
     assert last.status.startswith("Thời gian: tìm kiếm")
     assert [t["role"] for t in last.conversation] == ["user", "assistant"]
@@ -47,10 +84,28 @@ def test_follow_up_uses_the_conversation(service):
     assert len(second.conversation) == 4 and len(second.messages) == 4
 
 
-def test_refusal_is_shown_as_such_not_as_an_error(make_service):
-    service = make_service(FakeGenerator("Không tìm thấy thông tin này trong các bài báo hiện có."))
-    _, last = run(service, "Giá vàng hôm nay là bao nhiêu?")
-    assert last.answer.refused
+def test_highlight_is_the_readers_span_in_the_article(service):
+    _, last = run(service, QUESTION)
+    (span,) = last.answer.highlights
+    assert service.article(span.doc_id).text[span.start : span.end] == SPAN
+
+
+def test_extractive_setting_answers_with_the_span_alone(service):
+    updates, last = run(service, QUESTION, extractive=True)
+    assert last.answer.text == SPAN + " [1]" and last.answer.span == SPAN
+    assert service.generator.prompts == []  # no sentence was written
+    assert f"<mark class='hd-mark'>{SPAN}</mark>" in last.sources
+    assert updates[-2].messages[-1]["content"] == escape_markdown(SPAN + " [1]")
+
+
+def test_refusal_is_shown_as_such_not_as_an_error(make_reading_service):
+    generator = FakeGenerator("Không được gọi.")
+    service = make_reading_service(generator)  # the reader has no answer to this one
+    updates, last = run(service, "Giá vàng hôm nay là bao nhiêu?")
+    assert last.answer.refused and last.answer.span is None and generator.prompts == []
+    refusal = last.answer.text
+    assert refusal.startswith("Không tìm thấy")
+    assert updates[-2].messages[-1]["content"] == escape_markdown(refusal)  # streamed first
     assert last.messages[-1]["content"].startswith(chat.REFUSAL_ICON)
     assert chat.ERROR_PREFIX not in last.messages[-1]["content"]
     assert "từ chối" in last.status
@@ -183,6 +238,7 @@ def test_blocks_build_without_a_server(service):
     demo = app.build_ui(service)
     ids = {getattr(b, "elem_id", None) for b in demo.blocks.values()}
     assert {"hd-chat", "hd-sources", "hd-upload", "hd-article-table", "hd-new"} <= ids
+    assert {"hd-retrieval", "hd-extractive"} <= ids
 
 
 def test_latency_line_in_vietnamese():
@@ -190,3 +246,10 @@ def test_latency_line_in_vietnamese():
 
     line = latency_line(Timings(retrieve_ms=80, first_token_ms=1500, total_ms=4200))
     assert line == "Thời gian: tìm kiếm 0,1 s · chữ đầu tiên 1,5 s · tổng 4,2 s"
+    line = latency_line(Timings(retrieve_ms=80, read_ms=450, first_token_ms=1500, total_ms=4200))
+    assert line == "Thời gian: tìm kiếm 0,1 s · đọc 0,5 s · chữ đầu tiên 1,5 s · tổng 4,2 s"
+
+
+def test_answer_status_line_includes_the_reader(service):
+    _, last = run(service, QUESTION)
+    assert " · đọc " in last.status and "\n" not in last.status

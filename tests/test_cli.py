@@ -82,60 +82,66 @@ def test_eval_writes_contract_files(cli, capsys, tmp_path):
     assert "R@1" in capsys.readouterr().out
 
 
+ASKED = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
+SPAN = "1,3 tỷ USD"
+SENTENCE = "Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội."
+
+
 @pytest.fixture
 def fake_generator(monkeypatch):
+    """Fake models: a reader that answers ``ASKED`` with ``SPAN`` (and nothing else), and a
+    generator that writes ``SENTENCE`` around it."""
     from fakes import FakeGenerator
 
     import qa.generator
+    import qa.reader.reader
 
-    def reply(messages):
-        # Extractive: the first passage's sentence sharing most words with the question,
-        # cited. Asked to shorten it (a prompt without passages), it has nothing to offer.
-        prompt = messages[-1].content
-        if "[1]" not in prompt:
-            return ""
-        asked = set(prompt.rsplit("Câu hỏi:", 1)[1].lower().split())
-        body = prompt.split("[1]", 1)[1].split("\n", 1)[1].split("\n[2]")[0]
-        sentences = [x.strip() for x in body.replace("\n", " ").split(". ") if x.strip()]
-        best = max(sentences, key=lambda x: len(asked & set(x.lower().split())))
-        return best.rstrip(".") + " [1]."
-
-    fake = FakeGenerator(reply)
+    fake = FakeGenerator(SENTENCE)
     monkeypatch.setattr(qa.generator, "TransformersGenerator", lambda *a, **k: fake)
+    reader = qa.reader.reader.FakeReader({ASKED: SPAN})
+    monkeypatch.setattr(qa.reader.reader, "TrainedReader", lambda *a, **k: reader)
     return fake
 
 
 def test_ask_streams_then_lists_sources(cli, capsys, fake_generator):
     capsys.readouterr()
-    assert cli("ask", "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?") == 0
+    assert cli("ask", ASKED) == 0
     out, err = capsys.readouterr()
-    assert "[1]" in out and "Nguồn:" in out
+    assert out.startswith(SENTENCE[:-1] + " [1].") and "Nguồn:" in out
+    assert f"“{SPAN}”" in out  # the quoted source is the span itself
     assert "retrieve" in err and "total" in err
 
 
 def test_ask_json_is_the_answer_record(cli, capsys, fake_generator):
     capsys.readouterr()
-    assert cli("ask", "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", "--json") == 0
+    assert cli("ask", ASKED, "--json") == 0
     out = json.loads(capsys.readouterr().out)
-    assert {"answer", "citations", "refused", "timings", "passages"} <= set(out)
-    assert out["citations"][0]["doc_id"] and out["refused"] is False
+    assert {"answer", "citations", "refused", "timings", "passages", "span"} <= set(out)
+    assert out["citations"][0]["doc_id"] == "000_7de53399bb164004" and out["refused"] is False
+    assert out["span"] == SPAN and out["answer"] == SENTENCE[:-1] + " [1]."
 
 
-def test_ask_without_refusal_checks_answers_an_off_topic_question(cli, capsys, fake_generator):
-    asked = "Giá vàng hôm nay là bao nhiêu?"  # nothing on it: the evidence gate refuses
-    assert cli("ask", asked, "--json") == 0
-    assert json.loads(capsys.readouterr().out)["refused"] and fake_generator.prompts == []
-    assert cli("ask", asked, "--json", "--no-refusal-checks") == 0
+def test_ask_extractive_answers_with_the_span_alone(cli, capsys, fake_generator):
+    capsys.readouterr()
+    assert cli("ask", ASKED, "--json", "--extractive") == 0
     out = json.loads(capsys.readouterr().out)
-    assert not out["refused"] and out["citations"] and fake_generator.prompts
+    assert out["answer"] == SPAN + " [1]" and fake_generator.prompts == []
 
 
-def test_eval_without_refusal_checks_says_so(cli, capsys, tmp_path, fake_generator):
+def test_ask_off_topic_is_refused_without_the_generator(cli, capsys, fake_generator):
+    capsys.readouterr()
+    assert cli("ask", "Giá vàng hôm nay là bao nhiêu?", "--json") == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["refused"] and out["span"] is None and out["citations"] == []
+    assert fake_generator.prompts == []
+
+
+def test_eval_extractive_says_so(cli, capsys, tmp_path, fake_generator):
     out = tmp_path / "pred.jsonl"
-    assert cli("eval", "--limit", "3", "--no-refusal-checks", "--out", str(out)) == 0
-    assert "refusal checks: off" in capsys.readouterr().out
+    assert cli("eval", "--limit", "3", "--extractive", "--out", str(out)) == 0
+    assert "--extractive" in capsys.readouterr().out and fake_generator.prompts == []
     assert cli("eval", "--limit", "3", "--out", str(out)) == 0
-    assert "refusal checks" not in capsys.readouterr().out
+    assert "--extractive" not in capsys.readouterr().out
 
 
 def test_ask_bad_question_is_a_clear_error(cli, capsys, fake_generator):
@@ -172,5 +178,6 @@ def test_eval_every_takes_a_sample(cli, tmp_path):
     out = tmp_path / "pred.jsonl"
     assert cli("eval", "--no-generate", "--every", "10", "--out", str(out)) == 0
     ids = [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()]
-    assert ids[:2] == ["q001", "q011"]
+    every = [json.loads(x)["id"] for x in questions_path().read_text("utf-8").splitlines()]
+    assert ids == every[::10] and len(ids) >= 2
     assert cli("eval", "--no-generate", "--every", "0", "--out", str(out)) == 2

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.gazetteer import quote_place_names, with_vietnamese_names
+from qa.gazetteer import with_vietnamese_names
 
 
 @pytest.mark.parametrize(
@@ -30,19 +30,3 @@ def test_known_names_get_their_vietnamese_form(query, expanded):
 def test_text_without_known_names_is_unchanged():
     for text in ["Who founded McKinsey?", "Hà Nội hợp tác với ai?", "hanoi in lower case"]:
         assert with_vietnamese_names(text) == text
-
-
-@pytest.mark.parametrize(
-    "answer, quoted",
-    [
-        ("China [1].", "China (Trung Quốc) [1]."),
-        ("China and Thailand [1].", "China (Trung Quốc) and Thailand (Thái Lan) [1]."),
-        ("Laos [1].", "Laos [1]."),  # no passage writes "Lào"
-        ("China invests most [1].", "China invests most [1]."),  # a sentence: left alone
-        ("Amsterdam [1].", "Amsterdam [1]."),  # spelled the same
-        ("The articles do not say.", "The articles do not say."),
-    ],
-)
-def test_an_english_answer_naming_places_quotes_the_passage_s_names(answer, quoted):
-    texts = ["Trung Quốc và Thái Lan đầu tư nhiều nhất.", "Đường bay tới Amsterdam."]
-    assert quote_place_names(answer, texts) == quoted

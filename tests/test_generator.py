@@ -3,10 +3,9 @@
 import pytest
 import torch
 
-from qa.answer import Answer, Delta, Turn
-from qa.citations import markers
+from qa.answer import Answer, Delta, Turn, markers
 from qa.hit import Hit
-from qa.prompt import load_template, render_prompt
+from qa.phrase import load_phrase_template
 
 pytestmark = pytest.mark.model
 
@@ -16,6 +15,13 @@ PASSAGE = Hit(
     "nhập khẩu giữa hai bên đạt khoảng 1,165 tỷ USD, trong đó Hà Nội xuất khẩu 791 triệu USD.",
     1.0, "Tăng cường đối ngoại", "2025-12-25", 0, 160,
 )  # fmt: skip
+
+
+def render_prompt(question: str, passages: list[Hit]) -> list[Turn]:
+    """A system message shared by every prompt, then the passages and the question."""
+    body = "\n\n".join(f"[{n}] {p.title}\n{p.text}" for n, p in enumerate(passages, 1))
+    return [Turn("system", load_phrase_template().system),
+            Turn("user", f"{body}\n\nCâu hỏi: {question}")]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +40,7 @@ def _text(events):
 def test_lookup_and_prefix_cache_give_exactly_plain_greedy(small):
     from qa.generator import TransformersGenerator, _chat_ids, _stop_ids
 
-    msgs = render_prompt(load_template(), "Kim ngạch xuất nhập khẩu đạt bao nhiêu?", [PASSAGE])
+    msgs = render_prompt("Kim ngạch xuất nhập khẩu đạt bao nhiêu?", [PASSAGE])
     model, tok = small.load()
     ids = _chat_ids(tok, msgs)
     with torch.inference_mode():
@@ -55,9 +61,8 @@ def test_lookup_and_prefix_cache_give_exactly_plain_greedy(small):
 def test_a_prompt_sharing_a_passage_reads_only_the_rest_and_answers_the_same(small):
     from qa.generator import TransformersGenerator, _chat_ids
 
-    template = load_template()
-    list(small.stream(render_prompt(template, "Hà Lan đầu tư bao nhiêu?", [PASSAGE]), 8))
-    second = render_prompt(template, "Hà Nội xuất khẩu bao nhiêu?", [PASSAGE])
+    list(small.stream(render_prompt("Hà Lan đầu tư bao nhiêu?", [PASSAGE]), 8))
+    second = render_prompt("Hà Nội xuất khẩu bao nhiêu?", [PASSAGE])
     events = list(small.stream(second, 24))
     plain = TransformersGenerator("qwen2.5-0.5b", "fp32", reuse_prefix=False)
     assert _text(events) == _text(plain.stream(second, 24))
@@ -69,7 +74,7 @@ def test_a_prompt_sharing_a_passage_reads_only_the_rest_and_answers_the_same(sma
 def test_avoid_bans_the_first_token_of_a_rejected_answer(small):
     from qa.generator import _first_tokens
 
-    msgs = render_prompt(load_template(), "Hà Lan đầu tư bao nhiêu?", [PASSAGE])
+    msgs = render_prompt("Hà Lan đầu tư bao nhiêu?", [PASSAGE])
     _, tok = small.load()
     first = _text(small.stream(msgs, 8))
     again = _text(small.stream(msgs, 8, avoid=first))
@@ -104,7 +109,7 @@ def test_a_stream_finished_in_another_thread_leaves_a_state_to_reuse(small):
     # graphs, and the next prompt could not copy the stored KV state.
     import threading
 
-    msgs = render_prompt(load_template(), "Hà Lan đầu tư trực tiếp bao nhiêu?", [PASSAGE])
+    msgs = render_prompt("Hà Lan đầu tư trực tiếp bao nhiêu?", [PASSAGE])
     events = small.stream(msgs, 24)
     first, rest = next(events), []
     worker = threading.Thread(target=lambda: rest.extend(events))
@@ -115,15 +120,14 @@ def test_a_stream_finished_in_another_thread_leaves_a_state_to_reuse(small):
     assert again[-1].reused_tokens == again[-1].prompt_tokens - 1
 
 
-def test_no_chinese_unless_the_prompt_has_some_and_the_self_check_is_a_probability(small):
+def test_no_chinese_unless_the_prompt_has_some(small):
     from qa.generator import TransformersGenerator
     from qa.scripts import foreign
 
     msgs = [Turn("user", "Translate into Chinese: Hanoi is the capital of Vietnam.")]
     allowed = TransformersGenerator("qwen2.5-0.5b", "fp32", ban_foreign=False)
     assert foreign(_text(allowed.stream(msgs, 16)))  # the model does write Chinese
-    said = list(small.stream(msgs, 16, check="Câu trả lời có đúng không?"))
+    said = list(small.stream(msgs, 16))
     assert _text(said) and not foreign(_text(said))
-    assert 0.0 <= said[-1].check_yes <= 1.0
     quoted = [Turn("user", "用中文回答：越南的首都是哪里？")]
     assert foreign(_text(small.stream(quoted, 16)))  # the prompt has Chinese: allowed

@@ -1,4 +1,5 @@
-"""The REST API over a real Service and a small index, with the fake encoder and generator."""
+"""The REST API over a real Service and a small index, with the fake encoder, reader and
+generator."""
 
 import base64
 import json
@@ -10,19 +11,37 @@ import pytest
 from fakes import FakeGenerator
 from fastapi.testclient import TestClient
 
+from qa.reader.reader import FakeReader
 from qa.rest import auth_from_env, create_api
+from qa.service import Service
 
-REPLY = "Trên 1,3 tỷ USD [1]."  # no restated lead, so the answer is the reply as written
 QUESTION = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
+SPAN = "trên 1,3 tỷ USD"  # what the (fake) reader answers, verbatim from the "hl" article
+REPLY = "Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội."  # the generator's sentence around it
+ANSWER = "Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội [1]."  # the marker before the period
 HIT_KEYS = {"doc_id", "chunk_id", "score", "title", "date", "text", "start", "end", "source"}
+
+
+@pytest.fixture(autouse=True)
+def _no_real_reader(monkeypatch):
+    """These tests use fake models only: loading the trained reader would be a bug here."""
+
+    def refuse(self):
+        raise AssertionError("a fast test tried to load the real reader")
+
+    monkeypatch.setattr("qa.reader.reader.TrainedReader._load", refuse)
 
 
 @pytest.fixture
 def make_client(make_service):
-    """A client factory: a fresh index per test, any generator, optional auth."""
+    """A client factory: a fresh index per test, any generator, a fake reader that answers
+    QUESTION with SPAN (the real reader never loads), optional auth."""
 
-    def make(generator=None, auth=None, **kw) -> TestClient:
-        service = make_service(generator or FakeGenerator(REPLY))
+    def make(generator=None, auth=None, answers=None, **kw) -> TestClient:
+        generator = generator or FakeGenerator(REPLY)
+        base = make_service(generator)
+        reader = FakeReader({QUESTION: SPAN} if answers is None else answers)
+        service = Service(base.index_dir, base.encoder, generator, reader=reader).start()
         return TestClient(create_api(service, auth=auth), **kw)
 
     return make
@@ -145,11 +164,52 @@ def test_ask_answers_with_citations_and_timings(client):
     r = ask(client)
     assert r.status_code == 200
     body = r.json()
-    assert body["answer"] == REPLY and body["refused"] is False
+    assert body["answer"] == ANSWER and body["refused"] is False
+    assert body["span"] == SPAN and body["p_no_answer"] == pytest.approx(0.1)
     cite = body["citations"][0]
     assert cite["doc_id"] == "hl" and cite["title"] == "Hà Nội và Hà Lan"
     assert cite["date"] == "2025-12-25" and "1,3 tỷ USD" in cite["text"]
-    assert body["timings"]["total_ms"] > 0 and body["timings"]["new_tokens"] == len(REPLY.split())
+    start, end = cite["highlight"]  # the span's offsets in the whole article
+    assert client.get("/api/articles/hl").json()["text"][start:end] == SPAN
+    timings = body["timings"]
+    assert timings["total_ms"] > 0 and timings["new_tokens"] == len(REPLY.split())
+    assert timings["read_ms"] > 0
+    for removed in ("confidence", "check_yes", "grounding", "focus", "unanchored"):
+        assert removed not in body
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_extractive_ask_answers_with_the_span_alone(make_client, stream):
+    generator = FakeGenerator(REPLY)
+    r = ask(make_client(generator), extractive=True, stream=stream)
+    assert r.status_code == 200
+    if stream:
+        events = sse_events(r.text)
+        body = events[-1][1]
+        assert "".join(d["text"] for n, d in events if n == "delta") == body["answer"]
+    else:
+        body = r.json()
+    assert body["answer"] == SPAN + " [1]" and body["span"] == SPAN and not body["refused"]
+    assert body["timings"]["new_tokens"] == 0 and generator.prompts == []
+
+
+def test_extractive_must_be_a_boolean(client):
+    r = ask(client, extractive="maybe")
+    assert "extractive" in assert_clean_error(r, 422)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_unanswered_question_is_a_refusal(make_client, stream):
+    generator = FakeGenerator(REPLY)
+    r = ask(make_client(generator, answers={}), stream=stream)
+    body = sse_events(r.text)[-1][1] if stream else r.json()
+    assert body["refused"] is True and body["span"] is None and body["citations"] == []
+    assert body["answer"].startswith("Không tìm thấy") and body["p_no_answer"] == 1.0
+    assert generator.prompts == []  # nothing to phrase
+    if stream:
+        events = sse_events(r.text)
+        assert [n for n, _ in events] == ["delta", "answer"]
+        assert events[0][1]["text"] == body["answer"]
 
 
 def test_ask_follow_up_uses_the_history(client):
@@ -180,14 +240,38 @@ def test_ask_streams_server_sent_events(client, how):
     assert names[:-1] and set(names[:-1]) == {"delta"}
     streamed = "".join(data["text"] for _, data in events[:-1])
     final = events[-1][1]
-    assert streamed == REPLY == final["answer"]
-    assert final["citations"][0]["doc_id"] == "hl"
+    assert streamed == ANSWER == final["answer"]
+    assert final["citations"][0]["doc_id"] == "hl" and final["span"] == SPAN
+
+
+@pytest.mark.parametrize(
+    "reply, answer",
+    [
+        (REPLY, ANSWER),  # a sentence around the span
+        (" " + REPLY, ANSWER),  # a leading space is never shown
+        ("Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội. Thêm 5 dự án.", ANSWER),  # cut at its end
+        ("Hà Lan đầu tư rất nhiều vào Hà Nội.", SPAN + " [1]"),  # dropped the span: span alone
+        ("Năm 2023 Hà Lan đầu tư trên 1,3 tỷ USD.", SPAN + " [1]"),  # a number not in the span
+        ("Hà Lan đã đầu tư trên 1,3 tỷ USD, gấp 2 lần.", "Hà Lan đã đầu tư trên 1,3 tỷ USD [1]."),
+    ],
+)
+def test_streamed_deltas_are_exactly_the_final_answer(make_client, reply, answer):
+    r = ask(make_client(FakeGenerator(reply)), stream=True)
+    events = sse_events(r.text)
+    names = [name for name, _ in events]
+    assert names[-1] == "answer" and set(names[:-1]) == {"delta"}
+    streamed = "".join(data["text"] for _, data in events[:-1])
+    final = events[-1][1]
+    assert streamed == final["answer"]  # nothing shown is taken back, nothing added after
+    assert final["answer"] == (answer or final["answer"])
+    assert final["span"] == SPAN and SPAN in final["answer"] and final["refused"] is False
+    assert "2 lần" not in final["answer"]
 
 
 def test_stream_error_after_the_first_piece_is_an_error_event(make_client):
     class Breaks(FakeGenerator):
         def stream(self, messages, max_new_tokens=96, check=None):
-            yield "Hà"
+            yield f"Hà Lan đã đầu tư {SPAN}"  # holds the span, so it is shown at once
             raise RuntimeError("the GPU caught fire at /secret/path.py")
 
     r = ask(make_client(Breaks()), stream=True)
@@ -287,13 +371,9 @@ def test_ten_simultaneous_asks_all_succeed(make_client):
         bodies = [{"question": QUESTION, "stream": i % 2 == 1} for i in range(10)]
         responses = list(pool.map(lambda b: client.post("/api/ask", json=b), bodies))
     assert [r.status_code for r in responses] == [200] * 10
-    assert all(r.json()["answer"] == REPLY for r in responses[::2])
-    assert all(sse_events(r.text)[-1][1]["answer"] == REPLY for r in responses[1::2])
-    from qa.shorten import load_shorten_prompt
-
-    shortening = load_shorten_prompt().system
-    asked = [p for p in gen.prompts if p[0].content != shortening]  # restating answers: 2 calls
-    assert len(asked) == 10 and gen.overlap == 1
+    assert all(r.json()["answer"] == ANSWER for r in responses[::2])
+    assert all(sse_events(r.text)[-1][1]["answer"] == ANSWER for r in responses[1::2])
+    assert len(gen.prompts) == 10 and gen.overlap == 1  # one phrasing call per answer
 
 
 def test_a_slow_answer_does_not_block_other_requests(make_client):
@@ -344,7 +424,7 @@ def test_auth_lets_the_right_credentials_through(make_client):
     assert client.get("/api/health", headers=basic("an", "mật:khẩu")).status_code == 200
     assert ask(client, stream=True).status_code == 401
     r = client.post("/api/ask", json={"question": QUESTION}, headers=basic("an", "mật:khẩu"))
-    assert r.json()["answer"] == REPLY
+    assert r.json()["answer"] == ANSWER
 
 
 def test_auth_from_env():
