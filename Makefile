@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval-answers eval-xquad eval-xquad-answers eval-xquad-reader eval-xquad-withheld eval-heldout eval-fresh eval-fourth eval-fifth eval-sixth eval-seventh eval-eighth eval-ninth eval-tenth
+.PHONY: install serve test test-fast lint format bench bench-answer eval eval-answers eval-xquad-withheld eval-retrieval train-reader
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -34,46 +34,31 @@ bench:
 bench-answer:  # first token, whole answer, tokens/s, peak RSS on the bundled corpus
 	$(PY) scripts/bench_answer.py
 
+DATA ?= ../shared/datasets/qa
+XQUAD ?= ../shared/benchmarks/xquad-vi
+HOIDAP := $(VENV)/bin/hoidap
+
+eval:  # the dev sets (decide on these) and XQuAD-vi (report only); figures in eval-out/
+	$(HOIDAP) eval --squad $(DATA)/viquad1.0/dev_ViQuAD.json --gold-passage --out eval-out/viquad-dev-gold.jsonl
+	$(HOIDAP) eval --squad $(DATA)/mailong25-vi-squad2/dev-v2.0.json --gold-passage --out eval-out/mailong-dev-gold.jsonl
+	$(HOIDAP) eval --squad $(DATA)/viquad1.0/dev_ViQuAD.json --every 5 --extractive --out eval-out/viquad-dev-open.jsonl
+	$(HOIDAP) eval --out eval-out/bundled.jsonl
+	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 5 --out eval-out/xquad-vi.jsonl
+	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --questions-from $(XQUAD)/xquad.en.json --every 5 --extractive --out eval-out/xquad-en.jsonl
+
 eval-answers:  # answers + refusals + citations on the bundled question set
-	$(VENV)/bin/hoidap eval --out eval-out/answers.jsonl
+	$(HOIDAP) eval --out eval-out/answers.jsonl
 
-eval-heldout:  # the same on the held-out set (two checks were since written from its misses)
-	$(VENV)/bin/hoidap eval corpus/data/heldout.jsonl --out eval-out/heldout.jsonl
+eval-xquad-withheld:  # every 20th XQuAD-vi question asked with its own paragraph left out: refusal
+	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 20 --withhold-sources --extractive --out eval-out/xquad-withheld.jsonl
 
-eval-fresh:  # the same on the third set (checks were since written from its first run)
-	$(VENV)/bin/hoidap eval corpus/data/heldout2.jsonl --out eval-out/fresh.jsonl
+eval-retrieval:  # retrieval only on XQuAD-vi: Vietnamese, English and unaccented questions
+	$(HOIDAP) eval --no-generate --squad $(XQUAD)/xquad.vi.json --out eval-out/xquad-vi.jsonl
+	$(HOIDAP) eval --no-generate --squad $(XQUAD)/xquad.vi.json --questions-from $(XQUAD)/xquad.en.json --out eval-out/xquad-en.jsonl
+	$(HOIDAP) eval --no-generate --squad $(XQUAD)/xquad.vi.json --fold-questions --out eval-out/xquad-folded.jsonl
 
-eval-fourth:  # the same on the fourth set (checks were since written from its misses)
-	$(VENV)/bin/hoidap eval corpus/data/heldout3.jsonl --out eval-out/fourth.jsonl
+READER_DATA = $(DATA)/viquad1.0/train_ViQuAD.json $(DATA)/mailong25-vi-squad2/train-v2.0.json $(DATA)/th1nhng0/train_reg.json $(DATA)/th1nhng0/train_wiki.json $(DATA)/squad2-en/train-v2.0-first-10-articles.json
 
-eval-fifth:  # the same on the fifth set (committed before its first run; checks written since)
-	$(VENV)/bin/hoidap eval corpus/data/heldout4.jsonl --out eval-out/fifth.jsonl
-
-eval-sixth:  # the same on the sixth set (committed before its first run)
-	$(VENV)/bin/hoidap eval corpus/data/heldout5.jsonl --out eval-out/sixth.jsonl
-
-eval-seventh:  # the same on the seventh set (committed before its first run)
-	$(VENV)/bin/hoidap eval corpus/data/heldout6.jsonl --out eval-out/seventh.jsonl
-
-eval-eighth:  # the same on the eighth set (committed before its first run)
-	$(VENV)/bin/hoidap eval corpus/data/heldout7.jsonl --out eval-out/eighth.jsonl
-
-eval-ninth:  # the same on the ninth set (committed before its first run)
-	$(VENV)/bin/hoidap eval corpus/data/heldout8.jsonl --out eval-out/ninth.jsonl
-
-eval-tenth:  # the same on the tenth set (committed before its first run)
-	$(VENV)/bin/hoidap eval corpus/data/heldout9.jsonl --out eval-out/tenth.jsonl
-
-eval-xquad-answers:  # every 20th XQuAD-vi question (60), full pipeline over all 240 paragraphs
-	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --out eval-out/xquad-answers.jsonl
-
-eval-xquad-reader:  # the same 60 without refusal checks: what the reader alone gets right
-	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --no-refusal-checks --out eval-out/xquad-reader.jsonl
-
-eval-xquad-withheld:  # the same 60, each asked with its own paragraph left out: refusal
-	$(VENV)/bin/hoidap eval --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --every 20 --withhold-sources --out eval-out/xquad-withheld.jsonl
-
-eval-xquad:
-	$(VENV)/bin/hoidap eval --no-generate --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --out eval-out/xquad-vi.jsonl
-	$(VENV)/bin/hoidap eval --no-generate --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --questions-from ../shared/benchmarks/xquad-vi/xquad.en.json --out eval-out/xquad-en.jsonl
-	$(VENV)/bin/hoidap eval --no-generate --squad ../shared/benchmarks/xquad-vi/xquad.vi.json --fold-questions --out eval-out/xquad-folded.jsonl
+train-reader:  # the shipped reader, reproduced (~90 min on 2 cores; run it with nohup; --resume continues)
+	$(HOIDAP) train-reader --data $(READER_DATA) --out runs/reader --frozen-layers 4 --epochs 0.8
+	$(PY) scripts/fit_reader.py --reader runs/reader --write
