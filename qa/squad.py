@@ -139,10 +139,26 @@ def _parse(path: Path) -> SquadSet:
             questions += _paragraph_questions(para, where, doc_id, problems)
     # A repeated title would give two paragraphs one article id.
     problems += _duplicates([t for e in data if (t := _text(e, "title"))], "title")
-    problems += _duplicates([q.id for q in questions], "question id")
     if problems:
         raise SquadFileError(path, problems)
-    return SquadSet(tuple(articles), tuple(questions))
+    return SquadSet(tuple(articles), _unique_ids(questions))
+
+
+def _unique_ids(questions: list[Question]) -> tuple[Question, ...]:
+    """Questions with a repeated id (ViQuAD dev has some, each a different question) kept,
+    the second and later ones numbered ``id#2``, ``id#3`` in file order.
+
+    >>> q = Question("a", "Ai?", ("X",), ("d",), "squad")
+    >>> qs = [q, replace(q, question="Gì?")]
+    >>> [q.id for q in _unique_ids(qs)]
+    ['a', 'a#2']
+    """
+    seen: Counter[str] = Counter()
+    out = []
+    for q in questions:
+        seen[q.id] += 1
+        out.append(q if seen[q.id] == 1 else replace(q, id=f"{q.id}#{seen[q.id]}"))
+    return tuple(out)
 
 
 def _duplicates(ids: list[str], what: str) -> list[str]:
