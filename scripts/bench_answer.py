@@ -1,4 +1,5 @@
-"""Answer benchmark on the bundled corpus: first token, whole answer, tokens/s, peak RSS.
+"""Answer benchmark on the bundled corpus: search, reading, first visible text, whole answer,
+tokens/s, peak RSS. ``--extractive`` measures the reader alone (the generator never loads).
 
     python scripts/bench_answer.py [--n 20] [--model qwen2.5-1.5b] [--dtype auto]
         [--recent 4] [--prompts-out eval-out/bench-prompts.jsonl]
@@ -67,6 +68,8 @@ def summary(rows: list[dict], label: str) -> None:
 
     print(f"{label} (n={len(rows)})")
     for key, unit, d in (
+        ("retrieve_ms", "ms", 0),
+        ("read_ms", "ms", 0),
         ("first_token_ms", "ms", 0),
         ("total_ms", "ms", 0),
         ("prompt_tokens", "tokens", 0),
@@ -80,20 +83,26 @@ def summary(rows: list[dict], label: str) -> None:
 
 
 def run_ours(args) -> tuple[list[dict], list[dict]]:
-    generator = Recording(
-        TransformersGenerator(args.model, args.dtype, lookup=args.lookup, recent=args.recent)
-    )
-    generator.inner.load()
-    answerer = Answerer.load(generator=generator)
+    if args.extractive:  # the reader alone: the generator is never loaded
+        generator = None
+        answerer = Answerer.load(extractive=True)
+    else:
+        generator = Recording(
+            TransformersGenerator(args.model, args.dtype, lookup=args.lookup, recent=args.recent)
+        )
+        generator.inner.load()
+        answerer = Answerer.load(generator=generator)
     questions = [q for q in load_questions(questions_path()) if q.answerable]
     answerer.ask(questions[-1].question)  # warm-up: first calls allocate and tune kernels
-    generator.prompts.clear()
+    if generator is not None:
+        generator.prompts.clear()
     rows = []
     for q in questions[: args.n]:
         ans = answerer.ask(q.question)
         t = ans.timings
         rows.append({"id": q.id, **t.__dict__, "refused": ans.refused, "text": ans.text})
-    prompts = [{"id": r["id"], **p} for r, p in zip(rows, generator.prompts, strict=False)]
+    recorded = generator.prompts if generator is not None else []
+    prompts = [{"id": r["id"], **p} for r, p in zip(rows, recorded, strict=False)]
     return rows, prompts
 
 
@@ -119,6 +128,7 @@ def main() -> None:
         help="earlier prompts whose KV state is reused (0: the system message's only)",
     )
     p.add_argument("--prompts-out", default="eval-out/bench-prompts.jsonl")
+    p.add_argument("--extractive", action="store_true", help="the reader's span alone")
     p.add_argument("--llama-python")
     p.add_argument("--gguf")
     args = p.parse_args()
@@ -126,8 +136,8 @@ def main() -> None:
     path = Path(args.prompts_out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in prompts), "utf-8")
-    name = TransformersGenerator(args.model).name
-    summary(rows, f"hoidap transformers, {name}")
+    name = "reader only" if args.extractive else TransformersGenerator(args.model).name
+    summary(rows, f"hoidap, {name}")
     print(f"  limits here: {LIMITS.get(name, 'n/a')}")
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
     print(f"  refused {sum(r['refused'] for r in rows)}/{len(rows)}; prompts in {path}")

@@ -41,19 +41,59 @@ def dev_sets(limit: int | None) -> dict:
     return {k: v[:limit] if limit else v for k, v in sets.items()}
 
 
+def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
+    """Each question through retrieval (top ``k`` over all ViQuAD dev paragraphs) and the
+    reader, as in use; ``withhold`` leaves the question's own paragraph out, so the answer
+    is (almost always) absent: the unanswerable case met in use."""
+    from dataclasses import replace
+
+    from qa.hit import Filters
+
+    everything = frozenset(retriever.store.articles)
+    out = []
+    for ex in examples:
+        title, _, pi = ex.title.rpartition("#")
+        own = f"{title}/{pi}"
+        filters = Filters(doc_ids=everything - {own}) if withhold else None
+        hits = retriever.search(ex.question, k=k, filters=filters)
+        if withhold:
+            ex = replace(ex, answer_start=None, answers=())
+        out.append(read_gold(reader, [ex], passages=[h.text for h in hits])[0])
+    return out
+
+
+def open_sets(reader, examples, n: int) -> dict:
+    from embeddings.encoder import default_encoder
+    from qa.evaluate import _squad_index
+    from qa.retriever import Retriever
+    from qa.squad import load_squad as load_articles
+
+    path = DATA / "viquad1.0" / "dev_ViQuAD.json"
+    encoder = default_encoder()
+    folder = _squad_index(path, load_articles(path).articles, encoder, print)
+    retriever = Retriever.load(folder, encoder)
+    part = examples[:n]
+    return {
+        "viquad_dev_open": read_open(reader, retriever, part, withhold=False),
+        "viquad_dev_withheld": read_open(reader, retriever, part, withhold=True),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reader", type=Path, required=True)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--plots", type=Path, default=ROOT / "docs")
     ap.add_argument("--write", action="store_true", help="store calibration in the manifest")
+    ap.add_argument("--open", type=int, default=0, help="also N ViQuAD dev questions open-corpus")
     args = ap.parse_args()
     reader = TrainedReader(args.reader, threshold=1.0)
     reader.warm_up()
     reader._manifest.pop("calibration", None)  # raw margins: calibration is what we fit
-    records = {
-        name: read_gold(reader, exs, progress=True) for name, exs in dev_sets(args.limit).items()
-    }
+    sets = dev_sets(args.limit)
+    records = {name: read_gold(reader, exs, progress=True) for name, exs in sets.items()}
+    if args.open:
+        records.update(open_sets(reader, sets["viquad_dev"], args.open))
     fit = [r for recs in records.values() for r in recs[0::2]]
     cal = fit_platt([r.margin for r in fit], [r.outcome().right for r in fit])
     threshold, curve = fit_threshold([r.outcome() for r in fit], cal)

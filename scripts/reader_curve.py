@@ -49,7 +49,6 @@ def main() -> None:
     from qa.reader.reader import TrainedReader
 
     viquad = list(load_squad(DATA / "viquad1.0" / "dev_ViQuAD.json").examples)[1::2][: args.n]
-    mailong = list(load_squad(DATA / "mailong25-vi-squad2" / "dev-v2.0.json").examples)[1::2]
     done = json.loads(args.json.read_text()) if args.json and args.json.exists() else {}
     for path in sorted(
         args.ckpts.glob("state-*.pt"), key=lambda p: int(re.findall(r"\d+", p.name)[0])
@@ -61,12 +60,10 @@ def main() -> None:
             export(path, Path(tmp), args.frozen_layers, {})
             reader = TrainedReader(tmp, threshold=1.0)
             v = summary(read_gold(reader, viquad))
-            m = read_gold(reader, mailong)
         done[str(step)] = {
             "windows": step * args.batch_size,
             "viquad_dev_f1": v["f1"],
             "viquad_dev_em": v["em"],
-            "mailong_dev_f1_answered": summary(m)["f1"],
         }
         print(step, done[str(step)], flush=True)
         if args.json:

@@ -67,3 +67,31 @@ def test_refuses_another_base_model(tmp_path):
     (folder / MANIFEST).write_text(json.dumps(man))
     with pytest.raises(ReaderManifestError, match="another base model"):
         TrainedReader(folder).warm_up()
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory, reader):
+    """The shipped reader over an index of the bundled articles (real encoder)."""
+    from embeddings.encoder import default_encoder
+    from qa.answerer import Answerer
+    from qa.library import ensure_default_index
+    from qa.retriever import Retriever
+
+    encoder = default_encoder()
+    folder = tmp_path_factory.mktemp("bundled") / "idx"
+    ensure_default_index(folder, encoder)
+    return Answerer(Retriever.load(folder, encoder), reader=reader, extractive=True)
+
+
+def test_follow_up_is_answered_from_the_conversation(bundled):
+    first = bundled.ask("Đô trưởng Phnom Penh là ai?")
+    assert first.span and "Khuong Sreng" in first.span
+    history = [{"role": "user", "content": first.question},
+               {"role": "assistant", "content": first.text}]  # fmt: skip
+    then = bundled.ask("Ông ấy đã hội đàm với Bí thư Thành ủy Hà Nội nào?", history=history)
+    assert then.span and "Đinh Tiến Dũng" in then.span
+    hit = then.citations[0]
+    assert (
+        hit.text[then.highlights[0].start - hit.start : then.highlights[0].end - hit.start]
+        == then.span
+    )

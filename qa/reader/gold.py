@@ -48,12 +48,18 @@ class GoldRecord:
         return asdict(self)
 
 
-def read_gold(reader: Reader, examples: Sequence[Example], progress: bool = False):
-    """Read every example's own context; ``progress`` prints a counter to stderr."""
+def read_gold(
+    reader: Reader,
+    examples: Sequence[Example],
+    progress: bool = False,
+    passages: Sequence[str] | None = None,
+):
+    """Read every example's own context (or, for one example, the given ``passages``:
+    what retrieval found); ``progress`` prints a counter to stderr."""
     out = []
     for n, ex in enumerate(examples, 1):
         t0 = time.perf_counter()
-        reading = reader.read(ex.question, [ex.context])
+        reading = reader.read(ex.question, [ex.context] if passages is None else list(passages))
         ms = (time.perf_counter() - t0) * 1000
         best = reading.best.text if reading.best else None
         shown = best if reading.answered else None

@@ -33,9 +33,18 @@ def build(base: str | Path, frozen_layers: int) -> Any:
     """The base encoder plus a fresh span head; frozen parts have ``requires_grad=False``."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
-    torch.manual_seed(0)
-    encoder = AutoModel.from_pretrained(str(base), add_pooling_layer=False)
+    torch.manual_seed(0)  # the head's initial weights
+    level, bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()  # no load report: the unused pooler is expected
+    hf_logging.disable_progress_bar()
+    try:
+        encoder = AutoModel.from_pretrained(str(base), add_pooling_layer=False)
+    finally:
+        hf_logging.set_verbosity(level)
+        if bar:
+            hf_logging.enable_progress_bar()
     return SpanReader(encoder, frozen_layers)
 
 
