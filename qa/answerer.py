@@ -119,7 +119,8 @@ class Answerer:
         if not self.extractive and self.generator is not None:
             sentence = _sentence(hit.text, best.start, best.end)
             messages = phrase_messages(self.template, asked, best.text, sentence)
-            pieces = phrased(self.generator, messages, best.text, asked, self.max_new_tokens)
+            pieces = phrased(self.generator, messages, best.text, asked, self.max_new_tokens,
+                             self.template.label)  # fmt: skip
             for piece in _holding_end(pieces, best.text):
                 if isinstance(piece, GenerationStats):
                     stats = piece

@@ -35,6 +35,7 @@ class PhraseTemplate:
     user: str
     refusal_vi: str
     refusal_en: str
+    label: str = ""
 
     def refusal(self, english: bool) -> str:
         return self.refusal_en if english else self.refusal_vi
@@ -62,14 +63,20 @@ def phrase_messages(t: PhraseTemplate, question: str, span: str, sentence: str) 
 
 
 def phrased(
-    generator: Generator, messages: list[Turn], span: str, question: str, max_tokens: int = 48
+    generator: Generator,
+    messages: list[Turn],
+    span: str,
+    question: str,
+    max_tokens: int = 48,
+    label: str = "",
 ) -> Iterator[str | GenerationStats]:
     """Pieces of the final sentence (see the module docstring), then the generator's stats
     when it ran to its end. The lead and the span show as soon as the span is written; the
     rest of the sentence shows once it is whole, and only if it adds no number of its own.
     Yields no text at all when the sentence never holds the span, or puts a number the span
     and question lack before it. A number still being written (the generator writes digits
-    one token at a time) is judged once it is whole: "7" may yet become "7.800"."""
+    one token at a time) is judged once it is whole: "7" may yet become "7.800". A reply
+    that starts with the prompt's answer ``label`` (copying its example) is shown without it."""
     allowed = set(_NUMBER.findall(span)) | set(_NUMBER.findall(question))
     written, shown, stats = "", 0, None
     for piece in generator.stream(messages, max_tokens):
@@ -85,7 +92,7 @@ def phrased(
         if not shown:
             if _foreign_number(written, 0, at, allowed):
                 break
-            lead = len(written) - len(written.lstrip())
+            lead = _lead(written, label)
             shown = at + len(span)
             yield written[lead:shown]
         if _SENTENCE_END.search(written, shown):
@@ -96,6 +103,20 @@ def phrased(
             yield written[shown:end]
     if stats is not None:
         yield stats
+
+
+def _lead(text: str, label: str) -> int:
+    """Where the shown text starts: after leading spaces, and after ``label`` if it opens.
+
+    >>> _lead("  Trả lời: Giá là 7.800", "Trả lời:")
+    11
+    """
+    body = text.lstrip()
+    at = len(text) - len(body)
+    if label and body.startswith(label):
+        rest = text[at + len(label) :]
+        at += len(label) + len(rest) - len(rest.lstrip())
+    return at
 
 
 def _settled(text: str) -> int:

@@ -86,6 +86,7 @@ def main() -> None:
     ap.add_argument("--plots", type=Path, default=ROOT / "docs")
     ap.add_argument("--write", action="store_true", help="store calibration in the manifest")
     ap.add_argument("--open", type=int, default=0, help="also N ViQuAD dev questions open-corpus")
+    ap.add_argument("--records", type=Path, default=None, help="write every reading (JSONL)")
     args = ap.parse_args()
     reader = TrainedReader(args.reader, threshold=1.0)
     reader.warm_up()
@@ -94,8 +95,14 @@ def main() -> None:
     records = {name: read_gold(reader, exs, progress=True) for name, exs in sets.items()}
     if args.open:
         records.update(open_sets(reader, sets["viquad_dev"], args.open))
+    if args.records:
+        with open(args.records, "w", encoding="utf-8") as fh:
+            for name, recs in records.items():
+                for r in recs:
+                    fh.write(json.dumps({"set": name, **r.to_dict()}, ensure_ascii=False) + "\n")
     fit = [r for recs in records.values() for r in recs[0::2]]
-    cal = fit_platt([r.margin for r in fit], [r.outcome().right for r in fit])
+    # P(no answer) is fitted to what it names: does the text read hold an answer at all.
+    cal = fit_platt([r.margin for r in fit], [int(r.answerable) for r in fit])
     threshold, curve = fit_threshold([r.outcome() for r in fit], cal)
     report = {"calibration": {**cal, "threshold": threshold}, "sets": {}}
     for name, recs in records.items():

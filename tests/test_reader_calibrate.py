@@ -70,7 +70,7 @@ OUTCOMES = [
     Outcome(margin=3.0, answerable=True, right=True),
     Outcome(margin=2.0, answerable=True, right=True),
     Outcome(margin=1.0, answerable=True, right=True),
-    Outcome(margin=0.5, answerable=True, right=False),  # answering it does not help
+    Outcome(margin=0.5, answerable=True, right=False),  # answerable, though read wrong
     Outcome(margin=0.2, answerable=False, right=False),
     Outcome(margin=-1.0, answerable=False, right=False),
     Outcome(margin=-2.0, answerable=False, right=False),
@@ -82,21 +82,21 @@ def _balanced(t: float) -> float:
     ps = [(p_no_answer(o.margin, CAL), o) for o in OUTCOMES]
     ans = [(p, o) for p, o in ps if o.answerable]
     unans = [p for p, o in ps if not o.answerable]
-    right = sum(p <= t and o.right for p, o in ans) / len(ans)
-    return (right + sum(p > t for p in unans) / len(unans)) / 2
+    answered = sum(p <= t for p, _ in ans) / len(ans)
+    return (answered + sum(p > t for p in unans) / len(unans)) / 2
 
 
 def test_fit_threshold_maximises_balanced_accuracy() -> None:
     t, curve = fit_threshold(OUTCOMES, CAL)
-    # answer the three right ones (p <= 0.269), refuse all unanswerable (p >= 0.450)
-    assert sigmoid(-1.0) <= t < sigmoid(-0.2)
-    assert _balanced(t) == pytest.approx((3 / 4 + 1) / 2)
+    # answer every answerable one (p <= 0.378), refuse every unanswerable one (p >= 0.450)
+    assert sigmoid(-0.5) <= t < sigmoid(-0.2)
+    assert _balanced(t) == pytest.approx(1.0)
     assert _balanced(t) == max(_balanced(row[0]) for row in curve)
     assert len(curve) == 91 and curve[0][0] == pytest.approx(0.05)
     row = next(r for r in curve if r[0] == t)
-    assert row[1:] == (0.75, 1.0, pytest.approx(1 / 4))  # answerable refused: the 0.5 one
-    # a lower threshold refuses a right answer; a higher one answers an unanswerable one
-    assert _balanced(0.2) < _balanced(t) and _balanced(0.5) < _balanced(t)
+    assert row[1:] == (0.75, 1.0, 0.0)  # right: 3 of 4 answered; nothing answerable refused
+    # a lower threshold refuses an answerable one; a higher one answers an unanswerable one
+    assert _balanced(0.3) < _balanced(t) and _balanced(0.5) < _balanced(t)
 
 
 def test_fit_threshold_without_unanswerable_maximises_right_answers() -> None:

@@ -79,8 +79,9 @@ def reliability(confidence: Sequence[float], right: Sequence[int], bins: int = 1
 
 
 def fit_threshold(outcomes: Sequence[Outcome], cal: dict) -> tuple[float, list[tuple]]:
-    """The P(no answer) threshold with the best balanced accuracy, and the whole curve as
-    (threshold, answerable answered right, unanswerable refused, answerable refused)."""
+    """The P(no answer) threshold with the best balanced accuracy (answerable questions
+    answered, unanswerable ones refused), and the whole curve as (threshold, answerable
+    answered right, unanswerable refused, answerable refused)."""
     from qa.reader.reader import p_no_answer
 
     ps = [p_no_answer(o.margin, cal) for o in outcomes]
@@ -92,7 +93,7 @@ def fit_threshold(outcomes: Sequence[Outcome], cal: dict) -> tuple[float, list[t
         refused = sum(p > t for p in unans) / max(1, len(unans))
         false_ref = sum(p > t for p, _ in ans) / max(1, len(ans))
         curve.append((float(t), right, refused, false_ref))
-    best = max(curve, key=lambda row: (row[1] + row[2]) / 2 if unans else row[1])
+    best = max(curve, key=lambda row: (1 - row[3] + row[2]) / 2 if unans else row[1])
     return best[0], curve
 
 
