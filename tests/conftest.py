@@ -66,6 +66,16 @@ def make_service(tmp_path, encoder, articles):
     return make
 
 
+@pytest.fixture
+def no_real_reader(monkeypatch):
+    """Fails a test that loads the trained reader: logic tests use fake models only."""
+
+    def refuse(self):
+        raise AssertionError("a fast test tried to load the real reader")
+
+    monkeypatch.setattr("qa.reader.reader.TrainedReader._load", refuse)
+
+
 # --- The span reader's tests (tests/test_reader_*.py) ---------------------------------------
 
 READER_CORPUS = [

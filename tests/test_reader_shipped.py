@@ -49,24 +49,23 @@ def test_english_question_over_vietnamese_passage(reader):
     assert got.best is not None and "7.800" in got.best.text
 
 
-def test_refuses_weights_that_do_not_match_the_manifest(tmp_path):
+def _shipped_with(tmp_path, **changes) -> TrainedReader:
+    """A copy of the shipped reader whose manifest says ``changes``."""
     folder = tmp_path / "reader"
     shutil.copytree(SHIPPED, folder)
     man = json.loads((folder / MANIFEST).read_text())
-    man["weights_sha256"] = "0" * 64
-    (folder / MANIFEST).write_text(json.dumps(man))
+    (folder / MANIFEST).write_text(json.dumps({**man, **changes}))
+    return TrainedReader(folder)
+
+
+def test_refuses_weights_that_do_not_match_the_manifest(tmp_path):
     with pytest.raises(ReaderManifestError, match="restore it from git or retrain"):
-        TrainedReader(folder).warm_up()
+        _shipped_with(tmp_path, weights_sha256="0" * 64).warm_up()
 
 
 def test_refuses_another_base_model(tmp_path):
-    folder = tmp_path / "reader"
-    shutil.copytree(SHIPPED, folder)
-    man = json.loads((folder / MANIFEST).read_text())
-    man["base_fingerprint"] = "f" * 64
-    (folder / MANIFEST).write_text(json.dumps(man))
     with pytest.raises(ReaderManifestError, match="another base model"):
-        TrainedReader(folder).warm_up()
+        _shipped_with(tmp_path, base_fingerprint="f" * 64).warm_up()
 
 
 @pytest.fixture(scope="module")

@@ -23,13 +23,8 @@ HIT_KEYS = {"doc_id", "chunk_id", "score", "title", "date", "text", "start", "en
 
 
 @pytest.fixture(autouse=True)
-def _no_real_reader(monkeypatch):
-    """These tests use fake models only: loading the trained reader would be a bug here."""
-
-    def refuse(self):
-        raise AssertionError("a fast test tried to load the real reader")
-
-    monkeypatch.setattr("qa.reader.reader.TrainedReader._load", refuse)
+def _fakes_only(no_real_reader):
+    """These tests use fake models only (``no_real_reader``: loading it would be a bug)."""
 
 
 @pytest.fixture
