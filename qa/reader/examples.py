@@ -12,7 +12,6 @@ answer, after) so the answer's offsets stay exact.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import defaultdict
@@ -81,19 +80,6 @@ class LoadReport:
     reanchored: int = 0
     dropped: int = 0
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file, for manifests.
-
-    >>> len(file_sha256(__file__))
-    64
-    """
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_squad(path: str | Path, source: str | None = None) -> LoadReport:

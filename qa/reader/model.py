@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from embeddings.e5image import file_sha256
+
 MANIFEST = "manifest.json"
 WEIGHTS = "reader.safetensors"
 FORMAT = "hoidap-reader"
@@ -127,7 +129,7 @@ def save(model: Any, folder: str | Path, manifest: dict, dtype: str = "bf16") ->
         "format_version": FORMAT_VERSION,
         "frozen_layers": model.frozen_layers,
         "base_fingerprint": base_fingerprint(model),
-        "weights_sha256": _sha256(folder / WEIGHTS),
+        "weights_sha256": file_sha256(folder / WEIGHTS),
         "weights_dtype": dtype,
         **manifest,
     }
@@ -164,7 +166,7 @@ def load(folder: str | Path, base: str | Path, dtype: str = "fp32") -> Any:
 
     folder = Path(folder)
     man = read_manifest(folder)
-    if _sha256(folder / WEIGHTS) != man["weights_sha256"]:
+    if file_sha256(folder / WEIGHTS) != man["weights_sha256"]:
         raise ReaderManifestError(
             f"{folder / WEIGHTS} does not match its manifest (damaged or replaced); "
             "restore it from git or retrain"
@@ -185,11 +187,3 @@ def load(folder: str | Path, base: str | Path, dtype: str = "fp32") -> Any:
     if dtype == "bf16":
         model = model.to(torch.bfloat16)
     return model.eval()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -21,8 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from embeddings.e5image import file_sha256
 from qa.reader import model as reader_model
-from qa.reader.examples import Example, article_negatives, file_sha256, licence_of, load_squad
+from qa.reader.examples import Example, article_negatives, licence_of, load_squad
 from qa.reader.features import MAX_LEN, STRIDE, Window, training_window
 
 
@@ -165,35 +166,45 @@ def train(files: list[Path], out: Path, base: Path, cfg: TrainConfig, resume: bo
 
 
 def _loop(model, opt, sched, windows, cfg, step, total, per_epoch, ckpt, tokenizer, bf16):
-    import torch
     from tqdm import tqdm
 
     model.train()
     last_save = time.monotonic()
     bar = tqdm(total=total, initial=step, unit="step", file=sys.stderr, mininterval=5)
     seen_t0, seen = time.monotonic(), 0
+    order: dict[int, list[list[int]]] = {}  # an epoch's batches, made once, not every step
     while step < total:
         epoch, pos = divmod(step, per_epoch)
-        idx = batches(windows, cfg, epoch)[pos]
-        ids, mask, cmask, starts, ends = collate(windows, idx, tokenizer.pad_token_id)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            s_logits, e_logits = model(ids, mask)
-        loss = span_loss(s_logits, e_logits, cmask, starts, ends)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
+        if epoch not in order:
+            order = {epoch: batches(windows, cfg, epoch)}
+        idx = order[epoch][pos]
+        loss = _step(model, opt, sched, collate(windows, idx, tokenizer.pad_token_id), bf16)
         step += 1
         seen += len(idx)
         rate = seen / max(1e-9, time.monotonic() - seen_t0)
-        bar.set_postfix(loss=f"{loss.item():.3f}", feat_s=f"{rate:.1f}", refresh=False)
+        bar.set_postfix(loss=f"{loss:.3f}", feat_s=f"{rate:.1f}", refresh=False)
         bar.update(1)
         if time.monotonic() - last_save > cfg.checkpoint_minutes * 60 or step == total:
             _save_checkpoint(ckpt, model, opt, sched, step)
             last_save = time.monotonic()
     bar.close()
     model.eval()
+
+
+def _step(model, opt, sched, batch, bf16: bool) -> float:
+    """One optimizer step on a collated batch; returns its loss."""
+    import torch
+
+    ids, mask, cmask, starts, ends = batch
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        s_logits, e_logits = model(ids, mask)
+    loss = span_loss(s_logits, e_logits, cmask, starts, ends)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+    return loss.item()
 
 
 def _save_checkpoint(ckpt: Path, model, opt, sched, step: int) -> None:
