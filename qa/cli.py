@@ -62,6 +62,18 @@ def _add_eval(sub) -> argparse.ArgumentParser:
     return e
 
 
+def _add_train_reader(sub) -> argparse.ArgumentParser:
+    from qa.reader.train import add_arguments
+
+    t = sub.add_parser(
+        "train-reader",
+        help="fine-tune the span reader (seeded; checkpoints; --resume)",
+        description="Fine-tune the span reader on SQuAD 1.1/2.0 files; see docs/reader.md.",
+    )
+    add_arguments(t)
+    return t
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="hoidap", description="Hỏi đáp: questions over Vietnamese news"
@@ -90,14 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
 
     e = _add_eval(sub)
-    t = sub.add_parser(
-        "train-reader",
-        help="fine-tune the span reader (seeded; checkpoints; --resume)",
-        description="Fine-tune the span reader on SQuAD 1.1/2.0 files; see docs/reader.md.",
-    )
-    from qa.reader.train import add_arguments
-
-    add_arguments(t)
+    _add_train_reader(sub)
     # Listed for --help; the console script hands `serve` to app.py before parsing here.
     sub.add_parser("serve", help="the chat UI and REST API on 127.0.0.1:7860 (see app.py)")
     for sp in (s, k, i, r, a, e):

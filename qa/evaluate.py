@@ -96,6 +96,11 @@ def run_eval(
             answers.append(_answer(answerer, q, predictions[-1], filters))
             if n % 10 == 0:
                 say(f"  {n}/{len(questions)} answered")
+    return _report(options, predictions, records, answers)
+
+
+def _report(options: EvalOptions, predictions, records, answers) -> str:
+    """Score, write the outputs, and the printed report."""
     report = retrieval_report(records)
     answer_rep = answer_report(answers) if answers else None
     paths = _write(Path(options.out), predictions, report, answer_rep)
@@ -173,7 +178,7 @@ def calibration(predictions: list[dict], answers: list[AnswerRecord], out: Path)
     """ECE of 1 - P(no answer) against "the span is right" (F1 >= 0.5) over answerable
     questions, and the reliability plot beside the predictions."""
     from qa.answer_metrics import token_f1
-    from qa.reader.calibrate import expected_calibration_error, plot_reliability, reliability
+    from qa.reader.calibrate import calibration_figures
 
     conf, right = [], []
     for pred, rec in zip(predictions, answers, strict=True):
@@ -183,10 +188,9 @@ def calibration(predictions: list[dict], answers: list[AnswerRecord], out: Path)
                 int(pred.get("span") is not None and token_f1(rec.answer, rec.golds) >= 0.5)
             )
     png = out.with_name(out.stem + ".reliability.png")
-    plot_reliability(reliability(conf, right), png, out.stem)
-    if not conf:
+    ece = calibration_figures(conf, right, png, out.stem)
+    if ece is None:
         return "calibration: no answerable questions with gold answers", png
-    ece = expected_calibration_error(conf, right)
     return f"calibration error (ECE, {len(conf)} answerable questions): {ece:.3f}", png
 
 

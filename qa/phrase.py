@@ -92,15 +92,13 @@ def phrased(
         if not shown:
             if _foreign_number(written, 0, at, allowed):
                 break
-            lead = _lead(written, label)
             shown = at + len(span)
-            yield written[lead:shown]
+            yield written[_lead(written, label) : shown]
         if _SENTENCE_END.search(written, shown):
             break
-    if shown:
-        end = shown_limit(written, written.find(span), shown, allowed)
-        if end is not None and end > shown:
-            yield written[shown:end]
+    end = shown_limit(written, written.find(span), shown, allowed) if shown else None
+    if end is not None and end > shown:
+        yield written[shown:end]
     if stats is not None:
         yield stats
 

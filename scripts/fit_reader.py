@@ -14,20 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.reader.calibrate import (  # noqa: E402
-    expected_calibration_error,
-    fit_platt,
-    fit_threshold,
-    plot_reliability,
-    reliability,
-)
+from qa.reader.calibrate import calibration_figures, fit_platt, fit_threshold  # noqa: E402
 from qa.reader.examples import article_negatives, licence_of, load_squad  # noqa: E402
-from qa.reader.gold import read_gold, summary  # noqa: E402
+from qa.reader.gold import read_gold, score_reading, summary  # noqa: E402
 from qa.reader.reader import TrainedReader, p_no_answer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "qa"
@@ -53,12 +48,13 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
     out = []
     for ex in examples:
         title, _, pi = ex.title.rpartition("#")
-        own = f"{title}/{pi}"
-        filters = Filters(doc_ids=everything - {own}) if withhold else None
+        filters = Filters(doc_ids=everything - {f"{title}/{pi}"}) if withhold else None
         hits = retriever.search(ex.question, k=k, filters=filters)
         if withhold:
             ex = replace(ex, answer_start=None, answers=())
-        out.append(read_gold(reader, [ex], passages=[h.text for h in hits])[0])
+        t0 = time.perf_counter()
+        reading = reader.read(ex.question, [h.text for h in hits])
+        out.append(score_reading(ex, reading, (time.perf_counter() - t0) * 1000))
     return out
 
 
@@ -131,8 +127,8 @@ def _scores(held, cal, threshold, plots: Path, name: str) -> dict:
     if ans:
         conf = [1 - r.p_no_answer for r in ans]
         right = [int(r.best_f1 >= 0.5) for r in ans]
-        out["ece"] = round(expected_calibration_error(conf, right), 4)
-        plot_reliability(reliability(conf, right), plots / f"reliability-{name}.png", name)
+        ece = calibration_figures(conf, right, plots / f"reliability-{name}.png", name)
+        out["ece"] = round(ece, 4)
     return out
 
 

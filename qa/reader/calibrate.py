@@ -129,3 +129,12 @@ def sigmoid(z: float) -> float:
     0.5
     """
     return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def calibration_figures(
+    confidence: Sequence[float], right: Sequence[int], png: str | Path, title: str
+) -> float | None:
+    """The ECE of ``confidence`` against ``right`` (None when there is nothing to score),
+    with its reliability plot written to ``png``."""
+    plot_reliability(reliability(confidence, right), png, title)
+    return expected_calibration_error(confidence, right) if len(confidence) else None

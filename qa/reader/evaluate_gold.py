@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from qa.reader.calibrate import expected_calibration_error, plot_reliability, reliability
+from qa.reader.calibrate import calibration_figures
 from qa.reader.examples import load_squad
 from qa.reader.gold import read_gold, summary
 
@@ -34,16 +34,16 @@ def run_gold(options: Any, say: Callable[[str], None] = print, reader=None) -> s
     ans = [r for r in records if r.answerable]
     conf = [1 - r.p_no_answer for r in ans]
     right = [int(r.best_f1 >= 0.5) for r in ans]  # is the best span right, shown or not
-    scores["ece"] = round(expected_calibration_error(conf, right), 4) if ans else None
     out = Path(options.out)
+    png = out.with_name(out.stem + ".reliability.png")
+    ece = calibration_figures(conf, right, png, f"{Path(options.squad).name}, gold paragraph")
+    scores["ece"] = None if ece is None else round(ece, 4)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
         for r in records:
             fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
     metrics = out.with_name(out.stem + ".metrics.json")
     metrics.write_text(json.dumps(scores, indent=2), encoding="utf-8")
-    png = plot_reliability(reliability(conf, right), out.with_name(out.stem + ".reliability.png"),
-                           f"{Path(options.squad).name}, gold paragraph")  # fmt: skip
     lines = [f"{k}: {v}" for k, v in scores.items()]
     return "\n".join(
         ["reader alone (gold paragraph)", *lines, *(f"wrote {p}" for p in (out, metrics, png))]

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from qa.answer_metrics import exact_match, token_f1
 from qa.reader.calibrate import Outcome
 from qa.reader.examples import Example
-from qa.reader.reader import Reader
+from qa.reader.reader import Reader, Reading
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,48 +48,35 @@ class GoldRecord:
         return asdict(self)
 
 
-def read_gold(
-    reader: Reader,
-    examples: Sequence[Example],
-    progress: bool = False,
-    passages: Sequence[str] | None = None,
-):
-    """Read every example's own context (or, for one example, the given ``passages``:
-    what retrieval found); ``progress`` prints a counter to stderr."""
+def read_gold(reader: Reader, examples: Sequence[Example], progress: bool = False):
+    """Read every example against its own context; ``progress`` prints a counter to stderr."""
     out = []
     for n, ex in enumerate(examples, 1):
         t0 = time.perf_counter()
-        reading = reader.read(ex.question, [ex.context] if passages is None else list(passages))
-        ms = (time.perf_counter() - t0) * 1000
-        best = reading.best.text if reading.best else None
-        shown = best if reading.answered else None
-        golds = list(ex.answers)
-        if ex.answerable:
-            f1 = token_f1(shown, golds) if shown else 0.0
-            em = exact_match(shown, golds) if shown else 0.0
-            best_f1 = token_f1(best, golds) if best else 0.0
-        else:
-            f1 = em = float(shown is None)
-            best_f1 = 0.0
-        out.append(
-            GoldRecord(
-                id=ex.id,
-                question=ex.question,
-                answerable=ex.answerable,
-                span=shown,
-                best=best,
-                p_no_answer=reading.p_no_answer,
-                margin=reading.margin,
-                refused=shown is None,
-                f1=f1,
-                em=em,
-                best_f1=best_f1,
-                ms=ms,
-            )  # fmt: skip
-        )
+        reading = reader.read(ex.question, [ex.context])
+        out.append(score_reading(ex, reading, (time.perf_counter() - t0) * 1000))
         if progress and n % 100 == 0:
             print(f"  read {n}/{len(examples)}", file=sys.stderr, flush=True)
     return out
+
+
+def score_reading(ex: Example, reading: Reading, ms: float) -> GoldRecord:
+    """One example's reading (of any passages) scored against its gold answers."""
+    best = reading.best.text if reading.best else None
+    shown = best if reading.answered else None
+    golds = list(ex.answers)
+    if ex.answerable:
+        f1 = token_f1(shown, golds) if shown else 0.0
+        em = exact_match(shown, golds) if shown else 0.0
+        best_f1 = token_f1(best, golds) if best else 0.0
+    else:
+        f1 = em = float(shown is None)
+        best_f1 = 0.0
+    return GoldRecord(
+        id=ex.id, question=ex.question, answerable=ex.answerable, span=shown, best=best,
+        p_no_answer=reading.p_no_answer, margin=reading.margin, refused=shown is None,
+        f1=f1, em=em, best_f1=best_f1, ms=ms,
+    )  # fmt: skip
 
 
 def summary(records: Sequence[GoldRecord]) -> dict:
