@@ -3,13 +3,18 @@
 Only new or changed articles are chunked and embedded; unchanged ones are skipped by
 content checksum. BM25 statistics depend on the whole collection, so the BM25 matrices are
 refit from the stored chunk texts (cheap next to embedding).
+
+Each change holds the folder's writer lock from start to commit, and first catches up with
+any generation another process committed since the store was loaded: a server's upload
+and a CLI ingest into one index both keep their articles.
 """
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,8 +23,11 @@ from corpus.chunk import chunk_article, passage_text
 from corpus.dedup import signature
 from embeddings.lexical import LexicalIndex
 from embeddings.store import IndexStore, StoredChunk
+from embeddings.writelock import index_lock
 
 Progress = Callable[[str], None]
+_SHOWN = 10  # unknown ids named in a message (and given suggestions); the rest are counted
+_CLOSE = 3  # suggestions per unknown id
 
 
 @dataclass(frozen=True)
@@ -38,11 +46,29 @@ class IngestReport:
         return self.chunks_added / self.seconds if self.seconds else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RemoveReport:
+    """What a removal did; ``suggestions`` maps an unknown id to a few close, known ids."""
+
     removed: tuple[str, ...]
     missing: tuple[str, ...]
     chunks_removed: int
+    suggestions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def missing_message(self, limit: int = _SHOWN) -> str:
+        """One line naming the unknown ids (at most ``limit``) and close matches, if any.
+
+        >>> RemoveReport(removed=(), missing=("bai-1O",), chunks_removed=0,
+        ...     suggestions={"bai-1O": ("bai-10",)}).missing_message()
+        'not in the index: bai-1O (did you mean bai-10?)'
+        """
+        parts = []
+        for i in self.missing[:limit]:
+            close = self.suggestions.get(i, ())
+            parts.append(f"{i} (did you mean {' or '.join(close)}?)" if close else i)
+        more = len(self.missing) - limit
+        tail = f" and {more} more" if more > 0 else ""
+        return f"not in the index: {', '.join(parts)}{tail}" if parts else ""
 
 
 def ingest(
@@ -50,9 +76,16 @@ def ingest(
 ) -> IngestReport:
     """Add new articles, replace changed ones, skip unchanged ones; then commit.
 
-    ``encoder`` must be the one the index was built with (checked by the caller).
+    ``encoder`` must be the one the index was built with (checked by the caller). Holds the
+    folder's writer lock throughout; ``store`` is first brought up to date with the disk.
     """
     say = progress or (lambda _msg: None)
+    with index_lock(store.folder, say):
+        store.catch_up()
+        return _ingest(store, articles, encoder, say)
+
+
+def _ingest(store: IndexStore, articles: Iterable[Article], encoder, say: Progress):
     started = time.perf_counter()
     added, updated, unchanged, todo = _triage(store, articles)
     if not todo:
@@ -76,27 +109,40 @@ def ingest(
         store.signatures[a.id] = signature(f"{a.title}\n{a.text}")
     store.manifest = replace(store.manifest, next_id=first + len(chunks))
     _refresh(store, {a.id for a in todo}, say)
+    seconds = time.perf_counter() - started
     return IngestReport(
-        tuple(added),
-        tuple(updated),
-        tuple(unchanged),
-        len(chunks),
-        time.perf_counter() - started,
-        embed_seconds,
+        tuple(added), tuple(updated), tuple(unchanged), len(chunks), seconds, embed_seconds
     )
 
 
 def remove(store: IndexStore, ids: Sequence[str], progress: Progress | None = None) -> RemoveReport:
-    """Remove articles (and their chunks) by id; unknown ids are reported, not fatal."""
-    present = [i for i in ids if i in store.articles]
-    missing = tuple(i for i in ids if i not in store.articles)
-    before = len(store.chunks)
-    if present:
-        _drop_chunks(store, set(present))
-        for i in present:
-            del store.articles[i], store.checksums[i], store.signatures[i]
-        _refresh(store, set(present), progress or (lambda _msg: None))
-    return RemoveReport(tuple(present), missing, before - len(store.chunks))
+    """Remove articles (and their chunks) by id; unknown ids are reported, not fatal.
+
+    Unknown ids get up to three close matches among the known ones (a typo's likely
+    intent), never the whole list: an index can hold many thousands of articles.
+    """
+    say = progress or (lambda _msg: None)
+    with index_lock(store.folder, say):
+        store.catch_up()
+        present = [i for i in ids if i in store.articles]
+        missing = tuple(i for i in ids if i not in store.articles)
+        before = len(store.chunks)
+        if present:
+            _drop_chunks(store, set(present))
+            for i in present:
+                del store.articles[i], store.checksums[i], store.signatures[i]
+            _refresh(store, set(present), say)
+    return RemoveReport(
+        removed=tuple(present),
+        missing=missing,
+        chunks_removed=before - len(store.chunks),
+        suggestions=_suggest(missing[:_SHOWN], list(store.articles)),
+    )
+
+
+def _suggest(unknown: Sequence[str], known: list[str]) -> dict[str, tuple[str, ...]]:
+    close = {i: difflib.get_close_matches(i, known, n=_CLOSE, cutoff=0.75) for i in unknown}
+    return {i: tuple(c) for i, c in close.items() if c}
 
 
 def _triage(store: IndexStore, articles: Iterable[Article]):

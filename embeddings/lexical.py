@@ -72,6 +72,18 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(index.get_scores(tokens), dtype=np.float32)
 
+    @property
+    def rows(self) -> int:
+        """Documents in the stored BM25 matrices (a load checks it against the chunks).
+
+        >>> LexicalIndex.build(["Hà Lan", "Lào"]).rows
+        2
+        """
+        if self.size == 0:
+            return 0
+        counts = {int(m.scores["num_docs"]) for m in (self.accented, self.folded)}
+        return counts.pop() if len(counts) == 1 else -1  # the twins disagree: refused
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.accented.save(str(folder / "accented"))

@@ -14,10 +14,15 @@ from pathlib import Path
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+MANIFEST_TMP = f".{MANIFEST}.tmp"
 
 
 class IndexFolderError(RuntimeError):
     """An index folder that cannot be used as asked (missing, corrupt, other encoder)."""
+
+
+class IndexWriteError(IndexFolderError):
+    """A change that could not be written (disk full, I/O error); the index is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,9 @@ class Manifest:
     chunks: int = 0
     format_version: int = FORMAT_VERSION
     files: dict = field(default_factory=dict)
+    # sha256 of every data file by path relative to the folder; empty in manifests written
+    # before checksums were recorded (those still load, with the count checks only).
+    checksums: dict = field(default_factory=dict)
 
     def next(self, **changes) -> Manifest:
         """The manifest of the next generation, with its file names."""
@@ -54,7 +62,7 @@ class Manifest:
             "vectors": f"vectors-{gen:06d}.faiss",
             "bm25": f"bm25-{gen:06d}",
         }
-        return replace(self, generation=gen, files=files, **changes)
+        return replace(self, generation=gen, files=files, checksums={}, **changes)
 
     def check_encoder(self, encoder: EncoderInfo, folder: Path) -> None:
         """Refuse an encoder other than the one the index was built with.
@@ -94,9 +102,60 @@ def read_manifest(folder: Path) -> Manifest:
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
-    tmp = folder / f".{MANIFEST}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(asdict(manifest), fh, ensure_ascii=False, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, folder / MANIFEST)
+    """Replace ``folder``'s manifest atomically and durably: the commit point of a change.
+
+    The new text is fsynced under a temporary name, renamed over the old manifest, and the
+    folder is fsynced so the rename itself survives a power cut.
+    """
+    tmp = folder / MANIFEST_TMP
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(asdict(manifest), fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, folder / MANIFEST)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left over when the write or rename failed
+    sync_dir(folder)
+
+
+def sync_dir(folder: Path) -> None:
+    """fsync a directory, so that the files created or renamed in it are durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def manifest_stamp(folder: Path) -> tuple[int, int, int, int] | None:
+    """A cheap fingerprint of the manifest file (``None`` if absent): it changes on commit.
+
+    Every commit renames a new file over the manifest, so its inode and times change; a
+    reader compares stamps to notice another process's commit without parsing anything.
+
+    >>> manifest_stamp(Path("/nonexistent"))
+    """
+    try:
+        st = os.stat(Path(folder) / MANIFEST)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+
+
+def disk_generation(folder: Path, strict: bool = True) -> int:
+    """The generation the folder's manifest points at; 0 when there is no manifest.
+
+    With ``strict=False`` an unreadable manifest also counts as 0 (a rebuild replaces it).
+
+    >>> disk_generation(Path("/nonexistent"))
+    0
+    """
+    if not (Path(folder) / MANIFEST).exists():
+        return 0
+    try:
+        return read_manifest(Path(folder)).generation
+    except IndexFolderError:
+        if strict:
+            raise
+        return 0

@@ -85,7 +85,17 @@ class VectorIndex:
             return np.zeros((0, self.dim), dtype=np.float32)
         return self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
+    def ids(self) -> np.ndarray:
+        """The stored ids, in storage order (a load checks them against the chunks')."""
+        import faiss
+
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64, copy=False)
+
     def save(self, path: Path) -> None:
+        """Write the index; not fsynced here (``IndexStore.commit`` seals every file).
+
+        FAISS reports write errors, a full disk included, as ``RuntimeError``.
+        """
         import faiss
 
         faiss.write_index(self._index, str(path))

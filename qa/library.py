@@ -27,7 +27,8 @@ def open_index(folder: Path, encoder, rebuild: bool = False) -> IndexStore:
     """Load ``folder`` checking the encoder, or start an empty index there."""
     info = EncoderInfo.of(encoder)
     if rebuild or not (folder / MANIFEST).exists():
-        return IndexStore.create(folder, info, ChunkerSettings())
+        # Not a rebuild: a first commit still builds on what another writer commits first.
+        return IndexStore.create(folder, info, ChunkerSettings(), replaces=rebuild)
     store = IndexStore.load(folder)
     store.manifest.check_encoder(info, folder)
     return store

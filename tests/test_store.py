@@ -97,7 +97,7 @@ def test_failure_during_commit_keeps_previous_index(tmp_path, encoder, articles,
 
     monkeypatch.setattr(store_module, "write_manifest", crash)
     s = IndexStore.load(tmp_path / "idx")
-    with pytest.raises(OSError):
+    with pytest.raises(IndexFolderError, match="Nothing was changed"):
         ingest(s, articles, encoder)
     monkeypatch.undo()
     again = IndexStore.load(tmp_path / "idx")
