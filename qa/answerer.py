@@ -22,11 +22,11 @@ from pathlib import Path
 from qa.answer import Answer, Delta, Span, Timings, Turn, final_answer
 from qa.generator import GenerationStats, Generator
 from qa.history import standalone_query
-from qa.hit import Filters, Hit
+from qa.hit import ANSWER_MAX_K, Filters, Hit, check_k
 from qa.language import ENGLISH, query_language
 from qa.phrase import load_phrase_template, phrase_messages, phrased
 from qa.reader.reader import Reader, Reading
-from qa.retriever import QueryError, Retriever, clean_query
+from qa.retriever import Retriever, clean_query
 
 _ENDS = ".!?…"
 _BREAK = re.compile(r"[.!?…]\s+|\n")
@@ -53,7 +53,7 @@ class Answerer:
         self.retriever = retriever
         self.generator = generator
         self.reader = reader
-        self.k = _check_k(k)
+        self.k = check_k(k, ANSWER_MAX_K)
         self.extractive = extractive  # the span alone, no generator
         self.max_new_tokens = max_new_tokens
         self.template = load_phrase_template()
@@ -93,7 +93,7 @@ class Answerer:
         Raises ``QueryError`` for an unusable question, history or ``k``, before any work.
         """
         question = clean_query(question)
-        k = self.k if k is None else _check_k(k)
+        k = self.k if k is None else check_k(k, ANSWER_MAX_K)  # k=0 is an error, not 'the default'
         query = standalone_query(question, history)
         # A follow-up searched together with the question before it is read as asked.
         asked = question if query != question and query.endswith(question) else query
@@ -205,9 +205,3 @@ def _sentence(text: str, start: int, end: int) -> str:
 def _refusal(text: str, reading: Reading, timings: Timings, base: dict) -> Answer:
     return Answer(text=text, citations=(), refused=True, timings=timings,
                   span=None, p_no_answer=reading.p_no_answer, **base)  # fmt: skip
-
-
-def _check_k(k: object) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50:
-        raise QueryError(f"k must be a whole number from 1 to 50, got {k!r}")
-    return k

@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import argparse
 import textwrap
 
 from qa.answer import Answer, Delta
-from qa.hit import Filters
+from qa.hit import ANSWER_MAX_K, Filters, QueryError, check_date
 
 EXTRACTIVE_HELP = "answer with the reader's span alone, without the generator's sentence"
+
+
+def date_arg(text: str) -> str:
+    """An argparse ``type``: a real ``YYYY-MM-DD`` date, else argparse prints why.
+
+    >>> date_arg("2025-12-24")
+    '2025-12-24'
+    """
+    try:
+        return check_date(text)
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def count_arg(most: int):
+    """An argparse ``type``: a whole number from 1 to ``most`` (``--k 0`` is no default).
+
+    >>> count_arg(50)("7")
+    7
+    """
+
+    def count(text: str) -> int:
+        # isdecimal() alone would let full-width digits through; 0 marks "not a number"
+        k = int(text) if text.strip().isascii() and text.strip().isdecimal() else 0
+        if not 1 <= k <= most:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number from 1 to {most}, got {text!r}"
+            )
+        return k
+
+    return count
 
 
 def filters_from(args) -> Filters:
@@ -19,22 +51,43 @@ def filters_from(args) -> Filters:
     )
 
 
+def check_request(question: str, args) -> Filters:
+    """The filters of a ``search`` or ``ask``, after checking them and the question: a bad
+    one is a ``UserError`` before any model or index loads (a generator takes ~48 s).
+
+    >>> from types import SimpleNamespace as A
+    >>> check_request("Hà Nội?", A(date_from=None, date_to=None, doc=["hl"], source=None)).doc_ids
+    frozenset({'hl'})
+    """
+    from qa.commands import UserError
+    from qa.retriever import clean_query
+
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise UserError(
+            f"--from {args.date_from} is after --to {args.date_to}: nothing could match; swap them"
+        )
+    try:
+        clean_query(question)
+        return filters_from(args)
+    except QueryError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def run(args, retriever, say) -> int:
     from qa.answerer import Answerer
     from qa.cli import print_json
     from qa.commands import UserError
     from qa.generator import TransformersGenerator
     from qa.genmodel import GeneratorError
-    from qa.retriever import QueryError, clean_query
 
+    filters = check_request(args.question, args)  # before the generator loads
     generator = None if args.extractive else TransformersGenerator(args.model, args.dtype)
     answerer = Answerer(retriever, generator, k=args.k, extractive=args.extractive)
     final, streamed = None, []
     try:
-        clean_query(args.question)  # an empty question says so before any model loads
         if generator is not None:
             generator.load(say)
-        for event in answerer.stream(args.question, filters=filters_from(args)):
+        for event in answerer.stream(args.question, filters=filters):
             if isinstance(event, Delta) and not args.json:
                 streamed.append(event.text)
                 print(event.text, end="", flush=True)
@@ -91,7 +144,9 @@ def format_timings(answer: Answer) -> str:
 def add_parser(sub, filter_args):
     a = sub.add_parser("ask", help="answer a question from the articles, with citations")
     a.add_argument("question")
-    a.add_argument("--k", type=int, default=5, help="passages to retrieve (default 5)")
+    a.add_argument(
+        "--k", type=count_arg(ANSWER_MAX_K), default=5, help="passages to read (default 5)"
+    )
     a.add_argument("--json", action="store_true", help="print the whole answer record as JSON")
     a.add_argument("--model", help="generator: alias, local folder or hub id ($HOIDAP_GENERATOR)")
     a.add_argument(

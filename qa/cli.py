@@ -19,11 +19,17 @@ import sys
 from collections.abc import Sequence
 
 from qa import ask_command, commands
+from qa.hit import SEARCH_MAX_K
 
 
 def _filter_args(s) -> None:
-    s.add_argument("--from", dest="date_from", help="only articles dated on or after YYYY-MM-DD")
-    s.add_argument("--to", dest="date_to", help="only articles dated on or before YYYY-MM-DD")
+    date = ask_command.date_arg  # "2025-13-45" or "hôm qua" is an error, not 0 hits
+    s.add_argument(
+        "--from", dest="date_from", type=date, help="only articles dated on or after YYYY-MM-DD"
+    )
+    s.add_argument(
+        "--to", dest="date_to", type=date, help="only articles dated on or before YYYY-MM-DD"
+    )
     s.add_argument("--doc", action="append", help="only this article id (repeatable)")
     s.add_argument("--source", action="append", help="only this outlet (repeatable)")
 
@@ -31,7 +37,10 @@ def _filter_args(s) -> None:
 def _add_search(sub) -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="print the best passages for a question")
     s.add_argument("query")
-    s.add_argument("--k", type=int, default=5, help="how many passages (default 5)")
+    s.add_argument(
+        "--k", type=ask_command.count_arg(SEARCH_MAX_K), default=5,
+        help=f"how many passages (default 5, at most {SEARCH_MAX_K})",
+    )  # fmt: skip
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     _filter_args(s)
     return s

@@ -66,16 +66,18 @@ def setup(args) -> int:
 def ask(args) -> int:
     from qa import ask_command
 
+    ask_command.check_request(args.question, args)  # a bad question fails before any loading
     return ask_command.run(args, _retriever(args), _say)
 
 
 def search(args) -> int:
-    from qa.ask_command import filters_from
+    from qa.ask_command import check_request
     from qa.cli import print_json
     from qa.retriever import QueryError
 
+    filters = check_request(args.query, args)  # a bad query fails before any loading
     try:
-        hits = _retriever(args).search(args.query, k=args.k, filters=filters_from(args))
+        hits = _retriever(args).search(args.query, k=args.k, filters=filters)
     except QueryError as exc:
         raise UserError(str(exc)) from exc
     if args.json:
@@ -107,7 +109,10 @@ def ingest(args) -> int:
         store = open_index(folder, encoder, rebuild=args.rebuild)
     except IndexFolderError as exc:
         raise UserError(str(exc)) from exc
-    result = run_ingest(store, report.articles, encoder, _say)
+    try:  # another writer's lock timing out, a full disk: the index is unchanged
+        result = run_ingest(store, report.articles, encoder, _say)
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
     print(
         f"{folder}: {len(result.added)} added, {len(result.updated)} updated, "
         f"{len(result.unchanged)} unchanged, {len(report.errors)} skipped; "
@@ -126,9 +131,12 @@ def remove(args) -> int:
         store = open_index(folder, _encoder())
     except IndexFolderError as exc:
         raise UserError(str(exc)) from exc
-    result = run_remove(store, args.ids, _say)
-    for i in result.missing:
-        _say(f"not in the index: {i}")
+    try:
+        result = run_remove(store, args.ids, _say)
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
+    if result.missing:
+        _say(result.missing_message())
     print(f"{folder}: removed {len(result.removed)} articles ({result.chunks_removed} passages)")
     return 1 if result.missing else 0
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +18,36 @@ from embeddings.manifest import EncoderInfo
 from embeddings.store import IndexStore
 from qa.fusion import FusionWeights, fuse
 from qa.gazetteer import with_vietnamese_names
-from qa.hit import Filters, Hit
+from qa.hit import SEARCH_MAX_K, Filters, Hit, QueryError, check_k
 from qa.language import ENGLISH, english_anchors, query_language
 
+# QueryError is defined in qa.hit (Filters raise it too); callers import it from here.
 MAX_QUERY_CHARS = 2000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class QueryError(ValueError):
-    """A query that cannot be searched (empty, too long, not text)."""
+def check_utf8(text: str, what: str = "the question") -> str:
+    """``text`` unless it holds surrogates, which no UTF-8 text can: bytes that were not
+    UTF-8 reach ``sys.argv`` as U+DC80..U+DCFF (Python's surrogateescape), and would
+    fail deep inside the tokenizer or when printed.
+
+    >>> check_utf8("Hà Nội")
+    'Hà Nội'
+    >>> try:
+    ...     check_utf8(b"\\xff H\\xe0 N\\xf4i".decode("utf-8", "surrogateescape"))
+    ... except QueryError as exc:
+    ...     print(exc)
+    the question is not valid UTF-8 (byte 0xff at character 1): use a UTF-8 terminal or file
+    """
+    m = _SURROGATE.search(text)
+    if m is None:
+        return text
+    code = ord(m.group())
+    what_is = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+    raise QueryError(
+        f"{what} is not valid UTF-8 ({what_is} at character {m.start() + 1}): "
+        "use a UTF-8 terminal or file"
+    )
 
 
 def clean_query(query: str) -> str:
@@ -35,7 +58,7 @@ def clean_query(query: str) -> str:
     """
     if not isinstance(query, str):
         raise QueryError(f"the question must be text, not {type(query).__name__}")
-    text = " ".join(normalize_text(query).split())
+    text = " ".join(normalize_text(check_utf8(query)).split())
     if not text:
         raise QueryError("the question is empty: type a question, e.g. 'Hà Lan đầu tư bao nhiêu?'")
     if len(text) > MAX_QUERY_CHARS:
@@ -103,10 +126,14 @@ class Retriever:
         return cls(store, encoder)
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query``, best first."""
+        """The ``k`` best passages for ``query``, best first.
+
+        Raises ``QueryError`` for an unusable query, a ``k`` that is not a whole number
+        from 1 to ``SEARCH_MAX_K`` (100), or ``filters`` that are not ``Filters``."""
         text = clean_query(query)
-        if k < 1:
-            raise QueryError(f"k must be at least 1, got {k}")
+        k = check_k(k, SEARCH_MAX_K)
+        if filters is not None and not isinstance(filters, Filters):
+            raise QueryError(f"filters must be a qa.Filters, not {type(filters).__name__}")
         allowed = self._allowed_rows(filters)
         if len(self.store.chunks) == 0 or (allowed is not None and len(allowed) == 0):
             return []

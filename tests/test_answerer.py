@@ -374,3 +374,20 @@ def test_turn_roles_and_content_are_checked():
     with pytest.raises(ValueError):
         Turn.coerce({"role": "user", "content": "x", "extra": 1})
     assert Turn.coerce({"role": "assistant", "content": "Có."}) == Turn("assistant", "Có.")
+
+
+NOT_UTF8 = b"\xff H\xe0 N\xf4i".decode("utf-8", "surrogateescape")  # as sys.argv has it
+
+
+@pytest.mark.parametrize("bad", [NOT_UTF8, "Hà\ud83d"])
+def test_a_question_that_is_not_utf8_is_refused_before_any_work(retriever, bad):
+    a = answerer(retriever, {ASKED: SPAN}, ScriptedGenerator(["1,3 tỷ USD"]))
+    with pytest.raises(QueryError, match="not valid UTF-8"):
+        a.ask(bad)
+    assert a.reader.asked == [] and a.generator.prompts == []
+
+
+def test_k_zero_is_an_error_not_the_default(retriever):
+    a = answerer(retriever, {ASKED: SPAN}, extractive=True)
+    with pytest.raises(QueryError, match="k must be a whole number from 1 to 50, got 0"):
+        a.ask(ASKED, k=0)

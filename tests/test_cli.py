@@ -181,3 +181,92 @@ def test_eval_every_takes_a_sample(cli, tmp_path):
     every = [json.loads(x)["id"] for x in questions_path().read_text("utf-8").splitlines()]
     assert ids == every[::10] and len(ids) >= 2
     assert cli("eval", "--no-generate", "--every", "0", "--out", str(out)) == 2
+
+
+# --- bad input fails fast: before the encoder, the index or any model is loaded --------
+
+NOT_UTF8 = b"\xff\xfe H\xe0 N\xf4i".decode("utf-8", "surrogateescape")  # as sys.argv has it
+
+
+@pytest.fixture
+def nothing_loads(monkeypatch, tmp_path):
+    """``main`` over an index folder, with every loader failing the test if called."""
+    import embeddings.encoder
+    import qa.generator
+    import qa.reader.reader
+
+    def refuse(*_a, **_k):
+        raise AssertionError("bad input should fail before any model or index loads")
+
+    monkeypatch.setattr(embeddings.encoder, "default_encoder", refuse)
+    monkeypatch.setattr(qa.generator, "TransformersGenerator", refuse)
+    monkeypatch.setattr(qa.reader.reader, "TrainedReader", refuse)
+    return lambda *argv: main([*argv, "--index", str(tmp_path / "idx")])
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        ("", "empty"),
+        (" \t\n ", "empty"),
+        ("x" * 3000, "limit is 2000"),
+        (NOT_UTF8, "not valid UTF-8 (byte 0xff at character 1)"),
+    ],
+)
+def test_a_bad_question_fails_before_anything_loads(nothing_loads, capsys, command, question, says):
+    assert nothing_loads(command, question) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hoidap: ") and says in err and "Traceback" not in err
+
+
+def test_text_that_is_not_utf8_is_a_clear_error_over_an_index(cli, capsys):
+    capsys.readouterr()
+    assert cli("search", NOT_UTF8, "--json") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "not valid UTF-8" in err
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+@pytest.mark.parametrize("flag", ["--from", "--to"])
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        ("2025-13-45", "is not a real date"),
+        ("2025-02-30", "is not a real date"),
+        ("hôm qua", "dates are written YYYY-MM-DD"),
+        ("24/12/2025", "dates are written YYYY-MM-DD"),
+    ],
+)
+def test_a_bad_date_is_a_usage_error(nothing_loads, capsys, command, flag, bad, says):
+    with pytest.raises(SystemExit) as exit_:
+        nothing_loads(command, "Hà Nội?", flag, bad)
+    assert exit_.value.code == 2
+    assert f"hoidap {command}: error: argument {flag}: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["search", "ask"])
+def test_from_after_to_is_a_clear_error(nothing_loads, capsys, command):
+    assert nothing_loads(command, "Hà Nội?", "--from", "2025-12-31", "--to", "2025-01-01") == 2
+    assert "--from 2025-12-31 is after --to 2025-01-01" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("command", "k", "most"),
+    [("search", "0", 100), ("search", "-1", 100), ("search", "2.5", 100),
+     ("search", "101", 100), ("search", "năm", 100), ("ask", "0", 50), ("ask", "51", 50)],
+)  # fmt: skip
+def test_a_bad_k_is_a_usage_error(nothing_loads, capsys, command, k, most):
+    with pytest.raises(SystemExit) as exit_:
+        nothing_loads(command, "Hà Nội?", "--k", k)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --k: expected a whole number from 1 to {most}, got '{k}'" in err
+
+
+def test_good_filters_still_narrow_the_search(cli, capsys):
+    capsys.readouterr()
+    argv = ["search", "Hà Nội", "--json", "--k", "10", "--from", "2025-12-10"]
+    assert cli(*argv, "--to", "2025-12-31") == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert hits and all("2025-12-10" <= h["date"] <= "2025-12-31" for h in hits)

@@ -63,3 +63,25 @@ def test_an_english_question_finds_the_article_by_its_vietnamese_place_names(ret
     hits = retriever.search("What did Vientiane sign with the city?", k=1)
     assert hits[0].doc_id == "vc"
     assert retriever.search("How many businesses does Guangzhou have?", k=1)[0].doc_id == "qc"
+
+
+NOT_UTF8 = b"\xff\xfe H\xe0 N\xf4i".decode("utf-8", "surrogateescape")  # as sys.argv has it
+
+
+@pytest.mark.parametrize("bad", [NOT_UTF8, "Hà Nội \ud83d"])  # bytes; a lone UTF-16 half
+def test_text_that_is_not_utf8_is_a_clear_error(retriever, bad):
+    before = retriever.encoder.queries_seen
+    with pytest.raises(QueryError, match=r"not valid UTF-8 \((byte 0xff|U\+D83D) at character"):
+        retriever.search(bad)
+    assert retriever.encoder.queries_seen == before  # refused before the encoder saw it
+
+
+@pytest.mark.parametrize("k", ["5", 2.5, True, 0, -1, 101, None])
+def test_a_bad_k_is_a_clear_error(retriever, k):
+    with pytest.raises(QueryError, match="k must be a whole number from 1 to 100"):
+        retriever.search("Hà Nội", k=k)
+
+
+def test_filters_must_be_filters(retriever):
+    with pytest.raises(QueryError, match="filters must be a qa.Filters, not dict"):
+        retriever.search("Hà Nội", filters={"doc_ids": ["qc"]})
