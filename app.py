@@ -3,6 +3,7 @@
     python app.py                 # http://127.0.0.1:7860, over the default index
     hoidap serve --port 8000      # the same
     HOIDAP_AUTH=user:pass python app.py --host 0.0.0.0
+    HOIDAP_MAX_WAITING=8 HOIDAP_ANSWER_TIMEOUT=60 python app.py   # busy: 503 past these
 
 The UI is thin: the logic lives in ``qa.chat`` (unit-tested without a server), the REST
 endpoints in ``qa.rest``; both call one ``qa.service.Service`` that holds the models.
@@ -26,7 +27,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, e
 from corpus.bundled import questions_path  # noqa: E402
 from qa import chat  # noqa: E402
 from qa.render import CSS, EMPTY_SOURCES  # noqa: E402
-from qa.service import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, Service, Upload  # noqa: E402
+from qa.service import Service  # noqa: E402
+from qa.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, clean_stale_staging  # noqa: E402
 
 TITLE = "Hỏi đáp tin tức"
 INTRO = (
@@ -42,10 +44,20 @@ def _choices(service: Service):
     return rows, docs, outlets
 
 
-def build_ui(service: Service):
-    """The Gradio Blocks: chat + sources on one tab, article management on another."""
+def upload_folder() -> Path:
+    """Where this Gradio keeps what users upload: ``GRADIO_TEMP_DIR``, else the system temp
+    folder's ``gradio`` (Gradio's own rule, asked of Gradio), symlinks resolved."""
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder()).resolve()
+
+
+def build_ui(service: Service, uploads: Path | None = None):
+    """The Gradio Blocks: chat + sources on one tab, article management on another;
+    ``uploads``: the upload folder, the only place files may be added from."""
     import gradio as gr
 
+    uploads = uploads or upload_folder()
     rows, docs, outlets = _choices(service)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n{INTRO}")
@@ -56,7 +68,7 @@ def build_ui(service: Service):
             _articles_tab(gr, ui, rows, docs)
         gr.Markdown(f"API: [/docs](/docs) · kho: {service.index_dir}", elem_classes="hd-latency")
         _wire_chat(gr, service, ui)
-        _wire_articles(gr, service, ui)
+        _wire_articles(gr, service, ui, uploads)
     return demo
 
 
@@ -142,7 +154,7 @@ def _wire_chat(gr, service: Service, ui: SimpleNamespace) -> None:
     ui.chatbot.clear(lambda: ([], EMPTY_SOURCES, ""), None, out[1:])
 
 
-def _wire_articles(gr, service: Service, ui: SimpleNamespace) -> None:
+def _wire_articles(gr, service: Service, ui: SimpleNamespace, uploads: Path) -> None:
     doc_filter, outlet_filter = ui.settings[3], ui.settings[4]
     lists = [ui.table, ui.to_remove, doc_filter, outlet_filter]
 
@@ -156,15 +168,16 @@ def _wire_articles(gr, service: Service, ui: SimpleNamespace) -> None:
             gr.Dropdown(choices=outlets),
         )
 
-    def on_add(paths, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
+    def on_add(files, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
         progress(0.1, desc="Đang đọc và nhúng các bài…")
-        uploads = [Upload(Path(p).name, Path(p).read_bytes()) for p in paths or []]
-        return (*refreshed(chat.upload(service, uploads)), None)
+        return (*refreshed(chat.upload_received(service, files, uploads)), None)
 
     def on_remove(ids):
         return refreshed(chat.remove(service, ids or []))
 
-    ui.add.click(on_add, ui.files, [ui.upload_status, *lists, ui.files])
+    # Unprocessed: Gradio's own check would refuse a whole batch for one .pdf, unnamed;
+    # chat.upload_received names each refused file instead.
+    ui.add.click(on_add, ui.files, [ui.upload_status, *lists, ui.files], preprocess=False)
     ui.remove.click(on_remove, ui.to_remove, [ui.remove_status, *lists])
 
 
@@ -183,8 +196,9 @@ def create_app(service: Service, auth: tuple[str, str] | None = None):
 
     from qa.rest import create_api
 
-    api = create_api(service, auth)
-    demo = build_ui(service)
+    uploads = upload_folder()
+    api = create_api(service, auth, upload_folder=uploads)
+    demo = build_ui(service, uploads)
     demo.queue(default_concurrency_limit=4, max_size=64)
     return gr.mount_gradio_app(
         api, demo, path="/", css=CSS, footer_links=[], ssr_mode=False,
@@ -207,15 +221,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the server: open (or first build) the index, then serve on --host/--port."""
     import uvicorn
 
+    from qa.admission import admission_from_env
     from qa.rest import auth_from_env
 
     args = _parser().parse_args(argv)
     try:
         auth = auth_from_env(os.environ.get("HOIDAP_AUTH"))
+        admission = admission_from_env(os.environ)
     except ValueError as exc:
         print(f"hoidap: {exc}", file=sys.stderr)
         return 2
-    service = Service(args.index).start(lambda m: print(m, flush=True))
+    for stale in clean_stale_staging():  # left by a server killed mid-upload
+        print(f"hoidap: removed the stale upload folder {stale}", flush=True)
+    service = Service(args.index, admission=admission).start(lambda m: print(m, flush=True))
     if not args.no_warmup:  # the first question should not pay for loading the model
         threading.Thread(target=service.warm_up, args=(print,), daemon=True).start()
     print(f"hoidap: http://{args.host}:{args.port} (API docs: /docs)", flush=True)

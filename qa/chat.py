@@ -10,21 +10,23 @@
 from __future__ import annotations
 
 import json
-import re
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from corpus.article import ReadError
+from qa.admission import Busy
 from qa.answer import Answer, Delta, Timings
 from qa.hit import Filters
 from qa.render import escape_markdown, latency_line, passages_html, sources_html
 from qa.retriever import QueryError
-from qa.service import MAX_UPLOAD_FILES, ArticleRow, Service, UploadError, UploadReport
+from qa.service import ArticleRow, Service, UploadError, UploadReport
+from qa.uploads import MAX_UPLOAD_FILES, received
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REFUSAL_ICON = "(Không có trong kho) "
 ERROR_PREFIX = "Chưa hỏi được: "
+BUSY = "Máy chủ đang bận, vui lòng thử lại sau ít giây"
 SEARCHING = "<div class='hd-sources hd-empty'>Đang tìm nguồn…</div>"
 
 
@@ -50,8 +52,10 @@ class ChatSettings:
         """The retrieval filters, or a ``SettingsError`` naming the bad field."""
         dates = {"Từ ngày": self.date_from, "Đến ngày": self.date_to}
         for label, value in dates.items():
-            if value and not _ISO_DATE.match(value):
-                raise SettingsError(f"{label} phải có dạng NNNN-TT-NN, ví dụ 2025-12-31.")
+            if value and not _real_date(value):
+                raise SettingsError(
+                    f"{label} phải là một ngày có thật, dạng NNNN-TT-NN, ví dụ 2025-12-31."
+                )
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise SettingsError("Từ ngày phải trước Đến ngày.")
         f = Filters(
@@ -61,6 +65,21 @@ class ChatSettings:
             frozenset(self.sources) or None,
         )
         return f if f.active else None
+
+
+def _real_date(value: str) -> bool:
+    """``YYYY-MM-DD`` and a day that exists (2025-13-45 does not).
+
+    >>> _real_date("2025-02-28"), _real_date("2025-02-30"), _real_date("hôm qua")
+    (True, False, False)
+    """
+    from qa.hit import FilterError, check_date
+
+    try:
+        check_date(value)
+    except FilterError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,9 @@ def respond(
         yield ChatUpdate(
             _say(shown, f"{ERROR_PREFIX}{_vietnamese(exc)}"), tuple(conversation), "", ""
         )
+    except Busy as exc:  # too many questions queued, or this one waited too long
+        text = f"{BUSY} (khoảng {exc.retry_after} giây)."
+        yield ChatUpdate(_say(shown, text), tuple(conversation), "", BUSY)
 
 
 def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
@@ -188,6 +210,7 @@ _VI_REASONS = (
     ("file is larger than", "tệp vượt quá giới hạn dung lượng"),
     ("another uploaded file", "trùng tên với một tệp khác vừa tải lên"),
     ("duplicate id", "trùng mã bài với một bài khác trong lần tải này"),
+    ("not uploaded through", "tệp không được tải lên qua trang này nên không được nhận"),
 )
 
 
@@ -218,14 +241,30 @@ def upload_summary(report: UploadReport) -> str:
     return "\n".join(lines)
 
 
-def upload(service: Service, files, say=None) -> str:
-    """Add uploaded files (``qa.service.Upload``) and describe the result, in Vietnamese."""
-    if not files:
+def upload(service: Service, files, say=None, refused: Sequence[ReadError] = ()) -> str:
+    """Add uploaded files (``qa.uploads.Upload``) and describe the result, in Vietnamese;
+    ``refused``: files turned away before reading, listed with the skipped ones."""
+    if not files and not refused:
         return "Hãy chọn ít nhất một tệp .txt, .html hoặc .jsonl."
     try:
-        return upload_summary(service.upload(files, say))
+        report = service.upload(files, say) if files else UploadReport((), (), (), (), 0)
     except UploadError:
         return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
+    return upload_summary(replace(report, errors=(*refused, *report.errors)))
+
+
+def upload_received(service: Service, files, folder: Path, say=None) -> str:
+    """What the upload button sends (Gradio ``FileData`` dicts or paths): only files in the
+    server's upload ``folder`` are read and added; any other is refused by name.
+
+    >>> text = upload_received(None, [{"path": "/etc/passwd", "orig_name": "x.txt"}], Path("/up"))
+    >>> "❌ x.txt: tệp không được tải lên qua trang này" in text
+    True
+    """
+    if len(files or []) > MAX_UPLOAD_FILES:  # before reading any of them
+        return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
+    uploads, refused = received(files or [], folder)
+    return upload(service, uploads, say, refused)
 
 
 def remove(service: Service, ids: list[str]) -> str:

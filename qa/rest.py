@@ -10,25 +10,26 @@ Only the server imports this module (it needs FastAPI); ``import qa`` never does
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
+from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from qa.admission import Busy
 from qa.answer import Answer, Delta
 from qa.rest_models import AskIn, SearchIn, error_detail, error_summary, filters_of, history_of
 from qa.retriever import QueryError
 from qa.service import Service
+from qa.web_guard import BasicAuth, LoginThrottle, SecurityHeaders, UploadPathGuard
 
 log = logging.getLogger("hoidap")
 
@@ -53,14 +54,29 @@ sentence written around the span, with its citation marker `[1]`; with
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def create_api(service: Service, auth: tuple[str, str] | None = None) -> FastAPI:
-    """The API app; with ``auth`` every path (also apps mounted later) needs Basic auth."""
+def create_api(
+    service: Service,
+    auth: tuple[str, str] | None = None,
+    *,
+    throttle: LoginThrottle | None = None,
+    upload_folder: Path | None = None,
+) -> FastAPI:
+    """The API app; with ``auth`` every path (also apps mounted later) needs Basic auth,
+    and failed logins are throttled per address (``throttle``). With ``upload_folder``
+    (Gradio's), a Gradio request naming a file outside it is refused."""
     app = FastAPI(title="hoidap", description=DESCRIPTION, version=_version())
     _add_error_handlers(app)
     _add_routes(app, service)
+    # The last added runs first: headers on every answer, then the password check, so
+    # nothing is touched before it.
+    app.add_middleware(_KnownRoutes, routes=app.router.routes)
     app.add_middleware(_CatchAll)
-    if auth:  # added last, so it runs first: nothing is touched before the password check
-        app.add_middleware(_BasicAuth, user=auth[0], password=auth[1])
+    if upload_folder is not None:
+        app.add_middleware(UploadPathGuard, folder=upload_folder)
+    if auth:
+        throttle = throttle or LoginThrottle()
+        app.add_middleware(BasicAuth, user=auth[0], password=auth[1], throttle=throttle)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -84,7 +100,7 @@ def auth_from_env(value: str | None) -> tuple[str, str] | None:
 
 def _add_routes(app: FastAPI, service: Service) -> None:
     # Sync ``def`` endpoints run in FastAPI's thread pool, so retrieval and loading never
-    # block the event loop; the service's own lock makes requests for the model queue.
+    # block the event loop; the service's admission makes answers take turns (or a 503).
     @app.get("/api/health", summary="Index size and model names")
     def health() -> dict:
         return service.health()
@@ -183,6 +199,46 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": str(exc.detail)}, exc.status_code, exc.headers)
 
+    @app.exception_handler(Busy)
+    async def busy(_request: Request, exc: Busy) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"error": str(exc)}, 503, headers)
+
+
+class _KnownRoutes:
+    """A wrong method on one of the API's paths is a 405 with ``Allow``, an unknown /api/
+    path a 404, both as ``{"error"}``. Checked before routing: the Gradio app mounted at
+    "/" would otherwise take every request no API route fully matches (404 ``{"detail"}``).
+    """
+
+    def __init__(self, app: ASGIApp, routes: list):
+        self.app = app
+        self.routes = routes  # the app's live list: routes added later count too
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (refusal := self._refusal(scope)):
+            return await refusal(scope, receive, send)
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> JSONResponse | None:
+        allowed: set[str] = set()
+        for route in self.routes:
+            if not isinstance(route, Route):  # the Gradio mount matches everything
+                continue
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return None
+            if match == Match.PARTIAL:
+                allowed |= route.methods or set()
+        path, method = scope["path"], scope["method"]
+        if allowed:
+            allow = ", ".join(sorted(allowed))
+            error = f"{method} is not allowed on {path}; use {allow}"
+            return JSONResponse({"error": error}, 405, {"Allow": allow})
+        if path == "/api" or path.startswith("/api/"):
+            return JSONResponse({"error": f"no API endpoint at {path}; see /docs"}, 404)
+        return None
+
 
 class _CatchAll:
     """Any other exception: logged with its traceback, answered as a JSON 500 without it.
@@ -211,41 +267,6 @@ class _CatchAll:
                 raise
             log.exception("error answering %s %s", scope.get("method"), scope.get("path"))
             await JSONResponse({"error": _public_message(exc)}, 500)(scope, receive, send)
-
-
-# --- basic auth ------------------------------------------------------------------------
-
-
-class _BasicAuth:
-    """HTTP Basic auth on every request (API, docs, and whatever is mounted at "/")."""
-
-    def __init__(self, app: ASGIApp, user: str, password: str):
-        self.app = app
-        self.user = user.encode()
-        self.password = password.encode()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or self._allowed(scope):
-            return await self.app(scope, receive, send)
-        if scope["type"] == "websocket":
-            return await send({"type": "websocket.close", "code": 1008})
-        headers = {"WWW-Authenticate": 'Basic realm="hoidap"'}
-        body = {"error": "authentication required: log in with the server's user and password"}
-        await JSONResponse(body, 401, headers)(scope, receive, send)
-
-    def _allowed(self, scope: Scope) -> bool:
-        header = dict(scope.get("headers") or ()).get(b"authorization", b"")
-        scheme, _, token = header.partition(b" ")
-        if scheme.lower() != b"basic":
-            return False
-        try:
-            user, colon, password = base64.b64decode(token.strip(), validate=True).partition(b":")
-        except (binascii.Error, ValueError):
-            return False
-        # Both compared, always: timing must not tell which of the two was wrong.
-        user_ok = secrets.compare_digest(user, self.user)
-        password_ok = secrets.compare_digest(password, self.password)
-        return bool(colon) and user_ok and password_ok
 
 
 def _version() -> str:

@@ -12,36 +12,29 @@ view, and a page closed mid-upload cannot leave a half-written index.
 
 from __future__ import annotations
 
+import logging
 import queue
-import re
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.article import Article, ReadError
+from embeddings.manifest import IndexFolderError
+from embeddings.store import changed_on_disk
+from qa.admission import Admission
 from qa.answer import Answer, Delta, Turn, final_answer
 from qa.hit import Filters, Hit
 from qa.library import ArticleRow, list_articles
+from qa.uploads import MAX_UPLOAD_FILES, Upload, stage, staging_prefix
 
-ALLOWED_SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # per file
-MAX_UPLOAD_FILES = 50
 Say = Callable[[str], None]
+log = logging.getLogger("hoidap.service")
 
 
 class UploadError(ValueError):
     """An upload refused as a whole (too many files); single bad files are reported instead."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file as received from a user: its (untrusted) name and its bytes."""
-
-    name: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -55,28 +48,13 @@ class UploadReport:
     passages: int
 
 
-def safe_stem(name: str) -> str:
-    """An article id from an uploaded file name: never a path, only safe characters.
-
-    >>> safe_stem("../../etc/Bài báo Hà Nội.txt")
-    'Bai_bao_Ha_Noi'
-    >>> safe_stem("...")
-    'upload'
-    """
-    base = re.split(r"[\\/]", name)[-1]
-    stem = base.rsplit(".", 1)[0] if "." in base else base
-    ascii_ = unicodedata.normalize("NFKD", stem.replace("đ", "d").replace("Đ", "D"))
-    ascii_ = ascii_.encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", ascii_).strip("_-")
-    return cleaned[:80] or "upload"
-
-
 class Service:
     """The index, the models and a lock for changes; cheap to build, ``start`` loads."""
 
     def __init__(
-        self, index_dir: str | Path | None = None, encoder=None, generator=None, k=5, reader=None
-    ):
+        self, index_dir: str | Path | None = None, encoder=None, generator=None, k=5, reader=None,
+        admission: Admission | None = None,
+    ):  # fmt: skip
         from qa.library import default_index_dir
 
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
@@ -87,7 +65,9 @@ class Service:
         self.k = k
         self._retriever = None
         self._change_lock = threading.Lock()
+        self._unloadable = None  # manifest stamp of an on-disk index that failed to load
         self.generator_ready = False
+        self.admission = admission or Admission()  # answers take turns; few may wait
 
     @property
     def encoder(self):
@@ -135,11 +115,31 @@ class Service:
 
     @property
     def retriever(self):
+        """The retriever, reloaded first if another process committed a change (one stat).
+
+        While this process is itself changing the index the loaded view is used: its change
+        catches up with the other process's and swaps in a store holding both.
+        """
         if self._retriever is None:
             with self._change_lock:  # two first requests must not open the index twice
                 if self._retriever is None:
                     self.start()
+        elif (stamp := changed_on_disk(self._retriever.store, self._unloadable)) and (
+            self._change_lock.acquire(blocking=False)
+        ):
+            try:
+                self._reload(stamp)
+            finally:
+                self._change_lock.release()
         return self._retriever
+
+    def _reload(self, stamp) -> None:
+        """Load what another process committed; keep serving the loaded index if it fails."""
+        try:
+            self._swap(self._fresh_store())
+        except IndexFolderError as exc:
+            log.warning("keeping the loaded index; the one on disk cannot be used: %s", exc)
+            self._unloadable = stamp
 
     def health(self) -> dict:
         store = self.retriever.store
@@ -163,7 +163,7 @@ class Service:
         from qa.history import standalone_query
 
         text = standalone_query(query, history)
-        return self.retriever.search(text, k=k or self.k, filters=filters)
+        return self.retriever.search(text, k=self.k if k is None else k, filters=filters)
 
     def stream(
         self,
@@ -177,19 +177,35 @@ class Service:
         ``extractive`` answers with the reader's span alone, without the generator.
 
         A consumer that goes away (a closed page, a dropped connection) cannot leave the
-        model's lock held: the worker finishes the answer and releases it.
+        model's lock held: the worker finishes the answer and releases it. Answers take
+        turns (``self.admission``): a full queue raises ``QueueFull`` and a turn waited for
+        too long ``TurnTimeout``, both ``qa.admission.Busy``, before anything is done.
         """
         from qa.answerer import Answerer
 
-        generator = None if extractive else self.generator
-        answerer = Answerer(
-            self.retriever, generator, reader=self.reader, k=k or self.k, extractive=extractive
-        )
-        events = answerer.stream(question, history, k, filters)
-        first = next(events)  # bad input raises here, in the caller's thread
+        leave = self.admission.enter()
+        try:
+            generator = None if extractive else self.generator
+            answerer = Answerer(
+                self.retriever,
+                generator,
+                reader=self.reader,
+                k=self.k if k is None else k,
+                extractive=extractive,
+            )
+            events = _until_done(answerer.stream(question, history, k, filters), leave)
+            first = next(events)  # bad input raises here, in the caller's thread
+        except BaseException:
+            leave()
+            raise
         self.generator_ready |= isinstance(first, Delta)
-        yield first
+        try:
+            yield first
+        except BaseException:  # its reader left before the drain began: free the turn now
+            events.close()
+            raise
         if isinstance(first, Answer):
+            events.close()  # complete: this frees the turn
             return
         yield from _drain_in_thread(events)
 
@@ -208,8 +224,9 @@ class Service:
         """Add uploaded files to the index; bad files are skipped and listed by name."""
         if len(files) > MAX_UPLOAD_FILES:
             raise UploadError(f"too many files ({len(files)}); at most {MAX_UPLOAD_FILES} at once")
-        with tempfile.TemporaryDirectory(prefix="hoidap-upload-") as tmp:
-            paths, errors = _stage(files, Path(tmp))
+        # The pid in the name lets a later start-up remove it if this process is killed.
+        with tempfile.TemporaryDirectory(prefix=staging_prefix()) as tmp:
+            paths, errors = stage(files, Path(tmp))
             return self._ingest(paths, errors, say or (lambda _m: None))
 
     def remove(self, ids: Sequence[str], say: Say | None = None):
@@ -240,9 +257,10 @@ class Service:
         )
 
     def _fresh_store(self):
-        from embeddings.store import IndexStore
+        """The index as on disk now, checked against this service's encoder."""
+        from qa.library import open_index
 
-        return IndexStore.load(self.index_dir)
+        return open_index(self.index_dir, self.encoder)
 
     def _swap(self, store) -> None:
         from qa.retriever import Retriever
@@ -250,31 +268,16 @@ class Service:
         self._retriever = Retriever(store, self.encoder)
 
 
-def _stage(files: Sequence[Upload], folder: Path) -> tuple[list[Path], list[ReadError]]:
-    """Write acceptable uploads under safe names; explain each refused one."""
-    paths: list[Path] = []
-    errors: list[ReadError] = []
-    used: set[str] = set()
-    for f in files:
-        suffix = Path(f.name.replace("\\", "/")).suffix.lower()
-        if suffix not in ALLOWED_SUFFIXES:
-            errors.append(
-                ReadError(f.name, f"only {', '.join(ALLOWED_SUFFIXES)} files are accepted")
-            )
-        elif len(f.data) > MAX_UPLOAD_BYTES:
-            mb = MAX_UPLOAD_BYTES // (1024 * 1024)
-            errors.append(ReadError(f.name, f"file is larger than the {mb} MB limit"))
-        elif safe_stem(f.name) in used:
-            errors.append(ReadError(f.name, "another uploaded file has the same name"))
-        else:
-            used.add(safe_stem(f.name))
-            path = folder / f"{safe_stem(f.name)}{suffix}"
-            path.write_bytes(f.data)
-            paths.append(path)
-    return paths, errors
-
-
 _DONE = object()
+
+
+def _until_done(events: Iterator, leave: Callable[[], None]) -> Iterator:
+    """``events``, then ``leave()`` once they end, fail or are closed: the turn is held
+    as long as the model works on the answer, wherever that work runs."""
+    try:
+        yield from events
+    finally:
+        leave()
 
 
 def _drain_in_thread(events: Iterator) -> Iterator:

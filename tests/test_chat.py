@@ -13,7 +13,8 @@ from qa.answer import Answer, Span, Timings
 from qa.hit import Hit
 from qa.reader.reader import FakeReader
 from qa.render import escape_markdown, sources_html
-from qa.service import MAX_UPLOAD_BYTES, Service, Upload, UploadError, safe_stem
+from qa.service import Service, UploadError
+from qa.uploads import MAX_UPLOAD_BYTES, Upload, safe_stem
 
 QUESTION = "Hà Lan đầu tư bao nhiêu vào Hà Nội?"
 SPAN = "trên 1,3 tỷ USD"  # verbatim from the "hl" article
@@ -136,6 +137,8 @@ def test_settings_are_validated_and_become_filters():
     assert f.doc_ids == {"hl"} and f.sources == {"thoidai.com.vn"}
     with pytest.raises(chat.SettingsError, match="NNNN-TT-NN"):
         chat.ChatSettings(date_from="25/12/2025").filters()
+    with pytest.raises(chat.SettingsError, match="ngày có thật"):
+        chat.ChatSettings(date_to="2025-13-45").filters()
     with pytest.raises(chat.SettingsError, match="trước"):
         chat.ChatSettings(date_from="2025-12-31", date_to="2025-01-01").filters()
 

@@ -11,6 +11,7 @@ import pytest
 from fakes import FakeGenerator
 from fastapi.testclient import TestClient
 
+from qa.admission import Admission
 from qa.reader.reader import FakeReader
 from qa.rest import auth_from_env, create_api
 from qa.service import Service
@@ -32,11 +33,13 @@ def make_client(make_service):
     """A client factory: a fresh index per test, any generator, a fake reader that answers
     QUESTION with SPAN (the real reader never loads), optional auth."""
 
-    def make(generator=None, auth=None, answers=None, **kw) -> TestClient:
+    def make(generator=None, auth=None, answers=None, admission=None, **kw) -> TestClient:
         generator = generator or FakeGenerator(REPLY)
         base = make_service(generator)
         reader = FakeReader({QUESTION: SPAN} if answers is None else answers)
-        service = Service(base.index_dir, base.encoder, generator, reader=reader).start()
+        service = Service(
+            base.index_dir, base.encoder, generator, reader=reader, admission=admission
+        ).start()
         return TestClient(create_api(service, auth=auth), **kw)
 
     return make
@@ -362,7 +365,8 @@ class OneAtATime(FakeGenerator):
 
 def test_ten_simultaneous_asks_all_succeed(make_client):
     gen = OneAtATime()
-    with make_client(gen) as client, ThreadPoolExecutor(10) as pool:
+    room = Admission(max_waiting=9)  # one answering, nine waiting: none is turned away
+    with make_client(gen, admission=room) as client, ThreadPoolExecutor(10) as pool:
         bodies = [{"question": QUESTION, "stream": i % 2 == 1} for i in range(10)]
         responses = list(pool.map(lambda b: client.post("/api/ask", json=b), bodies))
     assert [r.status_code for r in responses] == [200] * 10
