@@ -222,11 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from qa.admission import admission_from_env
-    from qa.allocator import tune_malloc
+    from qa.heap import cap_arenas
     from qa.rest import auth_from_env
 
     args = _parser().parse_args(argv)
-    tune_malloc()  # before models load and threads start: keeps a long run's memory flat
+    cap_arenas()  # before threads allocate: one shared, reused heap keeps memory flat
     try:
         auth = auth_from_env(os.environ.get("HOIDAP_AUTH"))
         admission = admission_from_env(os.environ)

@@ -24,7 +24,6 @@ from corpus.article import Article, ReadError
 from embeddings.manifest import IndexFolderError
 from embeddings.store import changed_on_disk
 from qa.admission import Admission
-from qa.allocator import trim
 from qa.answer import Answer, Delta, Turn, final_answer
 from qa.hit import Filters, Hit
 from qa.library import ArticleRow, list_articles
@@ -279,7 +278,6 @@ def _until_done(events: Iterator, leave: Callable[[], None]) -> Iterator:
         yield from events
     finally:
         leave()
-        trim()  # the answer's tensors are freed: give their memory back (qa.allocator)
 
 
 def _drain_in_thread(events: Iterator) -> Iterator:
