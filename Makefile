@@ -62,4 +62,4 @@ READER_DATA = $(DATA)/viquad1.0/train_ViQuAD.json $(DATA)/mailong25-vi-squad2/tr
 train-reader:  # the shipped reader, reproduced (~90 min on 2 cores; run it with nohup; --resume continues)
 	$(HOIDAP) train-reader --data $(READER_DATA) --out runs/reader --frozen-layers 4 --epochs 0.8
 	$(PY) scripts/fit_reader.py --reader runs/reader --limit 1200 --open 200 --write
-	@echo "to ship it: cp runs/reader/reader.safetensors runs/reader/manifest.json qa/reader/weights/"
+	@echo "to ship it: cp runs/reader/reader.safetensors runs/reader/manifest.json qa/reading/weights/"

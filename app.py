@@ -5,10 +5,11 @@
     HOIDAP_AUTH=user:pass python app.py --host 0.0.0.0
     HOIDAP_MAX_WAITING=8 HOIDAP_ANSWER_TIMEOUT=60 python app.py   # busy: 503 past these
 
-The UI is thin: the logic lives in ``qa.chat`` (unit-tested without a server), the REST
-endpoints in ``qa.rest``; both call one ``qa.service.Service`` that holds the models.
+The UI is thin: the logic lives in ``qa.interfaces.chat`` (unit-tested without a
+server), the REST endpoints in ``qa.interfaces.rest``; both call one
+``qa.interfaces.service.Service`` that holds the models.
 
->>> from qa.service import Service                      # doctest: +SKIP
+>>> from qa.interfaces.service import Service                      # doctest: +SKIP
 >>> app = create_app(Service().start(print))             # doctest: +SKIP
 """
 
@@ -25,10 +26,10 @@ from types import SimpleNamespace
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, ever
 
 from corpus.bundled import questions_path  # noqa: E402
-from qa import chat  # noqa: E402
-from qa.render import CSS, EMPTY_SOURCES  # noqa: E402
-from qa.service import Service  # noqa: E402
-from qa.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, clean_stale_staging  # noqa: E402
+from qa.interfaces import chat  # noqa: E402
+from qa.interfaces.render import CSS, EMPTY_SOURCES  # noqa: E402
+from qa.interfaces.service import Service  # noqa: E402
+from qa.interfaces.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, clean_stale_staging  # noqa: E402
 
 TITLE = "Hỏi đáp tin tức"
 INTRO = (
@@ -194,7 +195,7 @@ def create_app(service: Service, auth: tuple[str, str] | None = None):
     """FastAPI with the REST API under /api and the chat UI mounted at /."""
     import gradio as gr
 
-    from qa.rest import create_api
+    from qa.interfaces.rest import create_api
 
     uploads = upload_folder()
     api = create_api(service, auth, upload_folder=uploads)
@@ -221,9 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the server: open (or first build) the index, then serve on --host/--port."""
     import uvicorn
 
-    from qa.admission import admission_from_env
-    from qa.heap import cap_arenas
-    from qa.rest import auth_from_env
+    from qa.generation.heap import cap_arenas
+    from qa.interfaces.admission import admission_from_env
+    from qa.interfaces.rest import auth_from_env
 
     args = _parser().parse_args(argv)
     cap_arenas()  # before threads allocate: one shared, reused heap keeps memory flat
@@ -244,8 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cli(argv: Sequence[str] | None = None) -> int:
-    """The ``hoidap`` console script: ``serve`` starts this app, the rest is ``qa.cli``."""
-    from qa.cli import main as qa_main
+    """The ``hoidap`` console script: ``serve`` starts this app, the rest is
+    ``qa.interfaces.cli.main``."""
+    from qa.interfaces.cli.main import main as qa_main
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:

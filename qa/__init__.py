@@ -10,22 +10,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qa.answer import Answer, Delta, Turn
-    from qa.answerer import Answerer
-    from qa.hit import Filters, Hit
-    from qa.retriever import QueryError, Retriever
+    from qa.answering.answerer import Answerer
+    from qa.records.answer import Answer, Delta, Turn
+    from qa.records.hit import Filters, Hit
+    from qa.retrieval.retriever import QueryError, Retriever
 
 __all__ = ["Answer", "Answerer", "Delta", "Filters", "Hit", "QueryError", "Retriever", "Turn"]
 
 _HOMES = {
-    "Answer": "qa.answer",
-    "Answerer": "qa.answerer",
-    "Delta": "qa.answer",
-    "Turn": "qa.answer",
-    "Filters": "qa.hit",
-    "Hit": "qa.hit",
-    "QueryError": "qa.retriever",
-    "Retriever": "qa.retriever",
+    "Answer": "qa.records.answer",
+    "Answerer": "qa.answering.answerer",
+    "Delta": "qa.records.answer",
+    "Turn": "qa.records.answer",
+    "Filters": "qa.records.hit",
+    "Hit": "qa.records.hit",
+    "QueryError": "qa.retrieval.retriever",
+    "Retriever": "qa.retrieval.retriever",
 }
 
 

@@ -27,9 +27,9 @@ import sys
 from pathlib import Path
 
 from corpus.bundled import questions_path
-from qa.answerer import Answerer
-from qa.generator import TransformersGenerator, _chat_ids
-from qa.questions import load_questions
+from qa.answering.answerer import Answerer
+from qa.evaluation.questions import load_questions
+from qa.generation.generator import TransformersGenerator, _chat_ids
 
 # Measured on this kind of machine (2 threads), from the answers issue: tokens/s.
 LIMITS = {
@@ -110,7 +110,8 @@ def run_llama(args, prompts_path: Path) -> list[dict]:
     out = prompts_path.with_name("bench-llamacpp.jsonl")
     script = Path(__file__).with_name("bench_llamacpp.py")
     cmd = [args.llama_python, str(script), "--gguf", args.gguf, "--prompts", str(prompts_path)]
-    # llama.cpp reuses its last prompt's KV state, as ours reuses earlier prompts' (qa.kvcache).
+    # llama.cpp reuses its last prompt's KV state, as ours reuses earlier prompts'
+    # (qa.generation.kvcache).
     subprocess.run([*cmd, "--out", str(out), "--reuse-prefix"], check=True)
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 

@@ -11,7 +11,7 @@ Prompts file: JSON lines ``{"id": str, "prompt": str, "max_new_tokens": int}`` w
 BOS added, then decoded greedily (temperature 0, no repeat penalty) until ``<|im_end|>`` / an
 end-of-generation token or ``max_new_tokens``.
 
-Measured per prompt with ``time.perf_counter`` (field names match ``qa.answer.Timings``):
+Measured per prompt with ``time.perf_counter`` (field names match ``qa.records.answer.Timings``):
 ``prompt_tokens``; ``first_token_ms`` (prompt read + first token sampled); ``total_ms``;
 ``new_tokens`` (the stop token counts when it was produced, as in transformers'
 ``generate`` output, but is not in ``text``); ``prefill_tps`` = prompt tokens read (not
@@ -22,7 +22,7 @@ and did not read again.
 KV cache between prompts: by default (``--reuse-prefix``) llama.cpp's own prefix caching is
 left on, as users of llama-cpp-python get it: the part of a prompt that matches the previous
 prompt + answer (e.g. a shared system prompt) is not read again (see ``cached_tokens``;
-hoidap reuses earlier prompts' KV state the same way, qa.kvcache). ``--no-reuse-prefix``
+hoidap reuses earlier prompts' KV state the same way, qa.generation.kvcache). ``--no-reuse-prefix``
 clears the KV cache before every prompt so each is read in full, the like-for-like
 comparison with a generator that reads the whole prompt each time. The summary says which
 was used. The model is loaded once and one short warm-up prompt is run first (the cache is

@@ -27,9 +27,9 @@ from corpus.chunk import chunk_article, passage_text
 from corpus.readers import read_paths
 from embeddings.encoder import default_encoder
 from embeddings.ingest import ingest
-from qa.library import open_index
-from qa.questions import load_questions
-from qa.retriever import Retriever
+from qa.evaluation.questions import load_questions
+from qa.retrieval.indexes import open_index
+from qa.retrieval.retriever import Retriever
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared/benchmarks/xquad-vi/xquad.vi.json"
 
@@ -53,7 +53,7 @@ class RandomPassages:
 def corpus_articles(xquad: Path) -> list[Article]:
     articles = list(read_paths([seeds_dir()]).articles)
     if xquad.exists():
-        from qa.squad import load_squad
+        from qa.evaluation.squad import load_squad
 
         articles += list(load_squad(xquad).articles)
     return articles

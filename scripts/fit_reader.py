@@ -1,7 +1,7 @@
 """Fit the reader's calibration and refusal threshold on the dev sets, and record its
 dev scores in the reader's manifest.
 
-    python scripts/fit_reader.py --reader qa/reader/weights [--limit N]
+    python scripts/fit_reader.py --reader qa/reading/weights [--limit N]
 
 Dev sets only (never XQuAD-vi): ViQuAD dev read against its own paragraphs, the same
 questions against another paragraph of their own article (no answer there), and
@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.reader.calibrate import calibration_figures, fit_platt, fit_threshold  # noqa: E402
-from qa.reader.examples import article_negatives, licence_of, load_squad  # noqa: E402
-from qa.reader.gold import read_gold, score_reading, summary  # noqa: E402
-from qa.reader.reader import TrainedReader, p_no_answer  # noqa: E402
+from qa.evaluation.gold import read_gold, score_reading, summary  # noqa: E402
+from qa.reading.calibrate import calibration_figures, fit_platt, fit_threshold  # noqa: E402
+from qa.reading.examples import article_negatives, licence_of, load_squad  # noqa: E402
+from qa.reading.reader import TrainedReader, p_no_answer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "qa"
 
@@ -42,7 +42,7 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
     is (almost always) absent: the unanswerable case met in use."""
     from dataclasses import replace
 
-    from qa.hit import Filters
+    from qa.records.hit import Filters
 
     everything = frozenset(retriever.store.articles)
     out = []
@@ -60,9 +60,9 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
 
 def open_sets(reader, examples, n: int) -> dict:
     from embeddings.encoder import default_encoder
-    from qa.evaluate import _squad_index
-    from qa.retriever import Retriever
-    from qa.squad import load_squad as load_articles
+    from qa.evaluation.evaluate import _squad_index
+    from qa.evaluation.squad import load_squad as load_articles
+    from qa.retrieval.retriever import Retriever
 
     path = DATA / "viquad1.0" / "dev_ViQuAD.json"
     encoder = default_encoder()

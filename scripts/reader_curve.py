@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.reader.examples import load_squad  # noqa: E402
-from qa.reader.gold import read_gold, summary  # noqa: E402
+from qa.evaluation.gold import read_gold, summary  # noqa: E402
+from qa.reading.examples import load_squad  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "qa"
 
@@ -29,7 +29,7 @@ def export(state_path: Path, out: Path, frozen: int, hp: dict) -> Path:
     import torch
 
     from embeddings.encoder import ensure_default_model
-    from qa.reader import model as rm
+    from qa.reading import model as rm
 
     model = rm.build(ensure_default_model(), frozen)
     state = torch.load(state_path, weights_only=False)
@@ -46,7 +46,7 @@ def main() -> None:
     ap.add_argument("--png", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
-    from qa.reader.reader import TrainedReader
+    from qa.reading.reader import TrainedReader
 
     viquad = list(load_squad(DATA / "viquad1.0" / "dev_ViQuAD.json").examples)[1::2][: args.n]
     done = json.loads(args.json.read_text()) if args.json and args.json.exists() else {}

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.encoder import default_encoder
-from qa.evaluate import _squad_index
-from qa.fusion import fuse
-from qa.language import query_language
-from qa.questions import source_matches
-from qa.retriever import Retriever, clean_query
-from qa.squad import load_squad
+from qa.evaluation.evaluate import _squad_index
+from qa.evaluation.questions import source_matches
+from qa.evaluation.squad import load_squad
+from qa.retrieval.fusion import fuse
+from qa.retrieval.language import query_language
+from qa.retrieval.retriever import Retriever, clean_query
 
 X = Path(__file__).resolve().parents[2] / "shared/benchmarks/xquad-vi"
 GRID = [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]

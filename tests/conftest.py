@@ -55,8 +55,8 @@ def articles():
 def make_service(tmp_path, encoder, articles):
     """A factory of started ``Service``s over one small fake-encoded index, any generator."""
     from embeddings.ingest import ingest
-    from qa.library import open_index
-    from qa.service import Service
+    from qa.interfaces.service import Service
+    from qa.retrieval.indexes import open_index
 
     ingest(open_index(tmp_path / "idx", encoder), articles, encoder, lambda _m: None)
 
@@ -73,7 +73,7 @@ def no_real_reader(monkeypatch):
     def refuse(self):
         raise AssertionError("a fast test tried to load the real reader")
 
-    monkeypatch.setattr("qa.reader.reader.TrainedReader._load", refuse)
+    monkeypatch.setattr("qa.reading.reader.TrainedReader._load", refuse)
 
 
 # --- The span reader's tests (tests/test_reader_*.py) ---------------------------------------
@@ -88,7 +88,7 @@ READER_CORPUS = [
 
 def make_tiny_base(folder: Path, seed: int, tokenizer_from: Path | None = None) -> Path:
     """A random 3-layer XLM-R (hidden 32) with a tiny trained Unigram tokenizer: a base
-    model folder ``qa.reader.model.build`` and ``train`` load in milliseconds. The
+    model folder ``qa.reading.model.build`` and ``train`` load in milliseconds. The
     tokenizer is copied from ``tokenizer_from`` when given (so two bases share it)."""
     import shutil
 

@@ -67,7 +67,7 @@ class FakeGenerator:
         return None
 
     def stream(self, messages, max_new_tokens=96, avoid=None):
-        from qa.generator import GenerationStats
+        from qa.generation.generator import GenerationStats
 
         self.prompts.append(list(messages))
         self.avoided.append(avoid)
@@ -94,7 +94,7 @@ class ScriptedGenerator:
         return None
 
     def stream(self, messages, max_new_tokens=96, avoid=None):
-        from qa.generator import GenerationStats
+        from qa.generation.generator import GenerationStats
 
         self.prompts.append(list(messages))
         self.taken = 0

@@ -11,11 +11,11 @@ import pytest
 from fakes import FakeGenerator
 from fastapi.testclient import TestClient
 
-from qa import chat
-from qa.admission import Admission, QueueFull, admission_from_env
-from qa.reader.reader import FakeReader
-from qa.rest import create_api
-from qa.service import Service
+from qa.interfaces import chat
+from qa.interfaces.admission import Admission, QueueFull, admission_from_env
+from qa.interfaces.rest import create_api
+from qa.interfaces.service import Service
+from qa.reading.reader import FakeReader
 
 QUESTION = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
 SPAN = "trên 1,3 tỷ USD"

@@ -11,10 +11,10 @@ import time
 import pytest
 from fakes import FakeGenerator
 
-from qa import chat
-from qa.reader.reader import FakeReader
-from qa.service import Service
-from qa.uploads import Upload, clean_stale_staging, staging_prefix
+from qa.interfaces import chat
+from qa.interfaces.service import Service
+from qa.interfaces.uploads import Upload, clean_stale_staging, staging_prefix
+from qa.reading.reader import FakeReader
 
 PAGE = "Mèo Mun đoạt giải\n\nNgày 3/1/2026, chú mèo Mun đoạt giải nhất cuộc thi mèo đẹp Hà Nội."
 

@@ -1,0 +1,207 @@
+"""Answer questions over an index: retrieve, read the span, phrase it, cite it, or refuse.
+
+The trained reader (``qa.reading``) picks the answer: a span of one retrieved passage,
+verbatim, with a calibrated probability that the passages hold no answer. Above the
+reader's threshold the answer is a refusal. Otherwise the span is the answer: shown alone
+(``extractive``) or inside one short sentence the generator writes around it
+(``qa.answering.phrase``), and cited with its exact offsets in the article.
+
+>>> from qa import Answerer                                  # doctest: +SKIP
+>>> a = Answerer.load()                                      # doctest: +SKIP
+>>> ans = a.ask("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?")    # doctest: +SKIP
+>>> ans.span, ans.citations[0].title, ans.refused           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from qa.answering.phrase import load_phrase_template, phrase_messages, phrased
+from qa.generation.generator import GenerationStats, Generator
+from qa.reading.reader import Reader, Reading
+from qa.records.answer import Answer, Delta, Span, Timings, Turn, final_answer
+from qa.records.hit import ANSWER_MAX_K, Filters, Hit, check_k
+from qa.retrieval.history import standalone_query
+from qa.retrieval.language import ENGLISH, query_language
+from qa.retrieval.retriever import Retriever, clean_query
+
+_ENDS = ".!?…"
+_BREAK = re.compile(r"[.!?…]\s+|\n")
+_END = re.compile(r"[.!?…](?=\s|$)|\n")
+
+
+class Answerer:
+    """Retriever + reader (+ generator for phrasing); cheap to build, models load on use."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        generator: Generator | None = None,
+        *,
+        reader: Reader | None = None,
+        k: int = 5,
+        extractive: bool = False,
+        max_new_tokens: int = 48,
+    ):
+        if reader is None:
+            from qa.reading.reader import TrainedReader
+
+            reader = TrainedReader()
+        self.retriever = retriever
+        self.generator = generator
+        self.reader = reader
+        self.k = check_k(k, ANSWER_MAX_K)
+        self.extractive = extractive  # the span alone, no generator
+        self.max_new_tokens = max_new_tokens
+        self.template = load_phrase_template()
+
+    @classmethod
+    def load(
+        cls, index_dir: str | Path | None = None, encoder=None, generator=None, **options
+    ) -> Answerer:
+        """The default index and models unless told otherwise (see ``Retriever.load``)."""
+        retriever = Retriever.load(index_dir, encoder)
+        if generator is None and not options.get("extractive"):
+            from qa.generation.generator import TransformersGenerator
+
+            generator = TransformersGenerator()
+        return cls(retriever, generator, **options)
+
+    def ask(
+        self,
+        question: str,
+        history: Iterable[Turn | dict] | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """The whole answer at once (see ``stream``)."""
+        return final_answer(self.stream(question, history, k, filters))
+
+    def stream(
+        self,
+        question: str,
+        history: Iterable[Turn | dict] | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[Delta | Answer]:
+        """``Delta`` pieces of the answer as it is decided, then the final ``Answer``. Every
+        delta is part of the final text: nothing shown is taken back.
+
+        Raises ``QueryError`` for an unusable question, history or ``k``, before any work.
+        """
+        question = clean_query(question)
+        k = self.k if k is None else check_k(k, ANSWER_MAX_K)  # k=0 is an error, not 'the default'
+        query = standalone_query(question, history)
+        # A follow-up searched together with the question before it is read as asked.
+        asked = question if query != question and query.endswith(question) else query
+        language = query_language(question)
+        t0 = time.perf_counter()
+        hits = self.retriever.search(query, k=k, filters=filters)
+        t1 = time.perf_counter()
+        reading = self.reader.read(asked, [h.text for h in hits])
+        t2 = time.perf_counter()
+        clock = _Clock(t0, (t1 - t0) * 1000, (t2 - t1) * 1000)
+        base = dict(question=question, query=query, language=language, passages=tuple(hits))
+        if not hits or not reading.answered:
+            text = self.template.refusal(language == ENGLISH)
+            yield Delta(text)
+            yield _refusal(text, reading, clock.done(), base)
+            return
+        yield from self._answer(asked, hits, reading, clock, base)
+
+    def _answer(self, asked: str, hits: list[Hit], reading: Reading, clock, base: dict):
+        best = reading.best
+        hit = hits[best.passage]
+        shown, stats = [], None
+        if not self.extractive and self.generator is not None:
+            sentence = _sentence(hit.text, best.start, best.end)
+            messages = phrase_messages(self.template, asked, best.text, sentence)
+            pieces = phrased(self.generator, messages, best.text, asked, self.max_new_tokens,
+                             self.template.label)  # fmt: skip
+            for piece in _holding_end(pieces, best.text):
+                if isinstance(piece, GenerationStats):
+                    stats = piece
+                    continue
+                clock.first()
+                shown.append(piece)
+                yield Delta(piece)
+        words = "".join(shown).strip() or best.text
+        tail = " [1]." if shown else (best.text and " [1]")
+        if not shown:
+            clock.first()
+            yield Delta(best.text + tail)
+        else:
+            yield Delta(tail)
+        highlight = Span(hit.doc_id, hit.start + best.start, hit.start + best.end)
+        yield Answer(
+            text=words + tail, citations=(hit,), refused=False, highlights=(highlight,),
+            timings=clock.done(stats), span=best.text, p_no_answer=reading.p_no_answer,
+            **base,
+        )  # fmt: skip
+
+
+class _Clock:
+    """Where the time went: search, reading, first visible text, the whole answer."""
+
+    def __init__(self, t0: float, retrieve_ms: float, read_ms: float) -> None:
+        self.t0, self.retrieve_ms, self.read_ms = t0, retrieve_ms, read_ms
+        self.first_ms: float | None = None
+
+    def first(self) -> None:
+        if self.first_ms is None:
+            self.first_ms = (time.perf_counter() - self.t0) * 1000
+
+    def done(self, stats: GenerationStats | None = None) -> Timings:
+        total = (time.perf_counter() - self.t0) * 1000
+        first = self.first_ms if self.first_ms is not None else total
+        if stats is None:
+            return Timings(self.retrieve_ms, first, total, read_ms=self.read_ms)
+        return Timings(
+            self.retrieve_ms, first, total, stats.prompt_tokens, stats.new_tokens,
+            stats.prefill_tps, stats.decode_tps, stats.reused_tokens, read_ms=self.read_ms,
+        )  # fmt: skip
+
+
+def _holding_end(pieces: Iterator, span: str = "") -> Iterator:
+    """Text pieces with the sentence's final punctuation held back (the citation marker
+    goes before it), stats passed through. What ends ``span`` is never held back: the
+    answer quotes it whole.
+
+    >>> list(_holding_end(["Đó là TP.", " HCM."])), list(_holding_end(["Ở Xã A."], "Xã A."))
+    (['Đó là TP', '. HCM'], ['Ở Xã A.'])
+    """
+    held, said = "", ""
+    for piece in pieces:
+        if not isinstance(piece, str):
+            yield piece
+            continue
+        held += piece
+        keep = held.rstrip(_ENDS + " ")
+        at = (said + held).find(span) if span else -1
+        if at >= 0:
+            keep = held[: max(len(keep), at + len(span) - len(said))]
+        if keep:
+            yield keep
+            said += keep
+        held = held[len(keep) :]
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` holding ``text[start:end]``.
+
+    >>> _sentence("Một câu. Giá là 7.800 đồng. Hết.", 16, 21)
+    'Giá là 7.800 đồng.'
+    """
+    left = 0
+    for m in _BREAK.finditer(text, 0, start):
+        left = m.end()
+    m = _END.search(text, end)
+    return text[left : m.end() if m else len(text)].strip()
+
+
+def _refusal(text: str, reading: Reading, timings: Timings, base: dict) -> Answer:
+    return Answer(text=text, citations=(), refused=True, timings=timings,
+                  span=None, p_no_answer=reading.p_no_answer, **base)  # fmt: skip

@@ -1,0 +1,3 @@
+"""Measuring quality: hoidap eval over question sets and SQuAD files, retrieval and
+answer metrics, the reader alone on gold passages, plots.
+"""

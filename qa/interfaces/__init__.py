@@ -1,0 +1,3 @@
+"""How people reach hoidap: the long-lived Service, REST API, Gradio chat logic,
+the CLI (cli/), upload and web guards, answer admission.
+"""

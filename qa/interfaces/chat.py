@@ -1,0 +1,288 @@
+"""The chat's logic, without Gradio: one user message in, a stream of screen updates out.
+
+``app.py`` wires these functions to Gradio components; tests call them directly.
+
+>>> s = ChatSettings(k=3, date_from="2025-12-01")
+>>> s.filters().date_from
+'2025-12-01'
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from corpus.article import ReadError
+from qa.interfaces.admission import Busy
+from qa.interfaces.render import escape_markdown, latency_line, passages_html, sources_html
+from qa.interfaces.service import ArticleRow, Service, UploadError, UploadReport
+from qa.interfaces.uploads import MAX_UPLOAD_FILES, received
+from qa.records.answer import Answer, Delta, Timings
+from qa.records.hit import Filters
+from qa.retrieval.retriever import QueryError
+
+REFUSAL_ICON = "(Không có trong kho) "
+ERROR_PREFIX = "Chưa hỏi được: "
+BUSY = "Máy chủ đang bận, vui lòng thử lại sau ít giây"
+SEARCHING = "<div class='hd-sources hd-empty'>Đang tìm nguồn…</div>"
+
+
+class SettingsError(ValueError):
+    """A setting the user typed that cannot be used; the message is Vietnamese."""
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """The collapsed settings panel: passages to use, date range, articles, outlets, and
+    how to answer: passages only (``retrieval_only``), or the reader's span alone without
+    the generator's sentence around it (``extractive``)."""
+
+    k: int = 5
+    date_from: str | None = None
+    date_to: str | None = None
+    doc_ids: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    retrieval_only: bool = False
+    extractive: bool = False
+
+    def filters(self) -> Filters | None:
+        """The retrieval filters, or a ``SettingsError`` naming the bad field."""
+        dates = {"Từ ngày": self.date_from, "Đến ngày": self.date_to}
+        for label, value in dates.items():
+            if value and not _real_date(value):
+                raise SettingsError(
+                    f"{label} phải là một ngày có thật, dạng NNNN-TT-NN, ví dụ 2025-12-31."
+                )
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise SettingsError("Từ ngày phải trước Đến ngày.")
+        f = Filters(
+            self.date_from or None,
+            self.date_to or None,
+            frozenset(self.doc_ids) or None,
+            frozenset(self.sources) or None,
+        )
+        return f if f.active else None
+
+
+def _real_date(value: str) -> bool:
+    """``YYYY-MM-DD`` and a day that exists (2025-13-45 does not).
+
+    >>> _real_date("2025-02-28"), _real_date("2025-02-30"), _real_date("hôm qua")
+    (True, False, False)
+    """
+    from qa.records.hit import FilterError, check_date
+
+    try:
+        check_date(value)
+    except FilterError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ChatUpdate:
+    """What the screen shows after each step: chat messages, the conversation passed to the
+    model next time (plain ``{"role", "content"}``), the sources panel and a status line."""
+
+    messages: tuple[dict, ...]
+    conversation: tuple[dict, ...]
+    sources: str
+    status: str = ""
+    answer: Answer | None = field(default=None, compare=False)
+
+
+def _say(messages: list[dict], text: str) -> tuple[dict, ...]:
+    return (*messages, {"role": "assistant", "content": text})
+
+
+def respond(
+    service: Service,
+    message: str,
+    messages: list[dict],
+    conversation: list[dict],
+    settings: ChatSettings,
+) -> Iterator[ChatUpdate]:
+    """Answer ``message`` after ``conversation``: streamed text, then the cited answer."""
+    shown = [*messages, {"role": "user", "content": escape_markdown(message or "")}]
+    yield ChatUpdate(tuple(shown), tuple(conversation), SEARCHING, "Đang tìm trong các bài báo…")
+    try:
+        filters = settings.filters()
+        if settings.retrieval_only:
+            yield _retrieval_only(service, message, shown, conversation, settings.k, filters)
+            return
+        events = service.stream(
+            message, conversation, settings.k, filters, extractive=settings.extractive
+        )
+        text = ""  # every delta is a piece of the final answer: shown as it comes
+        for event in events:
+            if isinstance(event, Delta):
+                text += event.text
+                yield ChatUpdate(_say(shown, escape_markdown(text)), tuple(conversation), "", "…")
+            elif isinstance(event, Answer):
+                yield _final(service, shown, conversation, event)
+    except (QueryError, SettingsError) as exc:
+        yield ChatUpdate(
+            _say(shown, f"{ERROR_PREFIX}{_vietnamese(exc)}"), tuple(conversation), "", ""
+        )
+    except Busy as exc:  # too many questions queued, or this one waited too long
+        text = f"{BUSY} (khoảng {exc.retry_after} giây)."
+        yield ChatUpdate(_say(shown, text), tuple(conversation), "", BUSY)
+
+
+def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
+    text = (REFUSAL_ICON if answer.refused else "") + escape_markdown(answer.text)
+    turns = (
+        *conversation,
+        {"role": "user", "content": answer.question},
+        {"role": "assistant", "content": answer.text},
+    )
+    panel = sources_html(answer, _articles(service, (*answer.citations, *answer.passages)))
+    status = latency_line(answer.timings, answer.refused)
+    return ChatUpdate(_say(shown, text), turns, panel, status, answer)
+
+
+def _articles(service: Service, hits) -> dict:
+    """The whole articles of ``hits``, by id, for the "Xem toàn bài" views."""
+    store = service.retriever.store.articles
+    return {h.doc_id: store[h.doc_id] for h in hits if h.doc_id in store}
+
+
+def _retrieval_only(service, message, shown, conversation, k, filters) -> ChatUpdate:
+    t0 = time.perf_counter()
+    hits = service.search(message, k, filters, conversation)
+    took = Timings(retrieve_ms=(time.perf_counter() - t0) * 1000)
+    lines = [f"Chế độ chỉ tìm kiếm: {len(hits)} đoạn văn phù hợp nhất (xem khung Nguồn)."]
+    lines += [f"\\[{n}\\] {escape_markdown(h.title)}" for n, h in enumerate(hits, 1)]
+    panel = passages_html(hits, _articles(service, hits))
+    turns = (*conversation, {"role": "user", "content": message})
+    return ChatUpdate(_say(shown, "\n\n".join(lines)), turns, panel, latency_line(took))
+
+
+def _vietnamese(exc: Exception) -> str:
+    """User-facing Vietnamese for the errors a question can raise."""
+    text = str(exc)
+    if isinstance(exc, SettingsError):
+        return text
+    if "empty" in text:
+        return "Câu hỏi đang trống: hãy nhập một câu hỏi."
+    if "characters long" in text:
+        return f"Câu hỏi quá dài. {text}"
+    if "no letters" in text:
+        return "Câu hỏi gần như không có chữ hay số (có phải dữ liệu nhị phân?)."
+    return f"Không dùng được câu hỏi này: {text}"
+
+
+def article_rows(rows: list[ArticleRow]) -> list[list[str]]:
+    """The article table: id, date, outlet, title, and which near-duplicate group."""
+    return [
+        [
+            r.id,
+            r.date or "",
+            r.source or "",
+            r.title,
+            "" if r.group == r.id else f"trùng: {r.group}",
+        ]
+        for r in rows
+    ]
+
+
+ARTICLE_HEADERS = ["Mã bài", "Ngày", "Nguồn", "Tiêu đề", "Nhóm trùng lặp"]
+
+
+# Why a file was skipped, in Vietnamese; the reader's own words follow in brackets.
+_VI_REASONS = (
+    ("file is UTF-16", "tệp mã hoá UTF-16, hãy lưu lại dạng UTF-8"),
+    ("looks binary", "tệp có vẻ là dữ liệu nhị phân, không phải văn bản UTF-8"),
+    ("file is empty", "tệp rỗng"),
+    ("text looks double-encoded", "văn bản bị lỗi mã hoá kép, hãy xuất lại dạng UTF-8"),
+    ("cannot read file", "không đọc được tệp"),
+    ("no article text left", "không còn nội dung bài sau khi bỏ phần thừa của trang"),
+    ("no main article text", "không tìm thấy nội dung bài trong trang HTML"),
+    ("invalid JSON", "dòng JSON không hợp lệ"),
+    ("expected a JSON object", "mỗi dòng phải là một đối tượng JSON"),
+    ("missing or empty 'id'", "thiếu trường 'id'"),
+    ("field ", "trường dữ liệu sai kiểu"),
+    ("unsupported file type", "loại tệp không được hỗ trợ"),
+    ("only ", "chỉ nhận tệp .txt, .html, .htm, .jsonl"),
+    ("file is larger than", "tệp vượt quá giới hạn dung lượng"),
+    ("another uploaded file", "trùng tên với một tệp khác vừa tải lên"),
+    ("duplicate id", "trùng mã bài với một bài khác trong lần tải này"),
+    ("not uploaded through", "tệp không được tải lên qua trang này nên không được nhận"),
+)
+
+
+def vietnamese_reason(reason: str) -> str:
+    """
+    >>> vietnamese_reason("file is empty")
+    'tệp rỗng (file is empty)'
+    """
+    for prefix, vi in _VI_REASONS:
+        if reason.startswith(prefix) or (prefix.startswith("missing") and prefix in reason):
+            return f"{vi} ({reason})"
+    if "missing or empty 'text'" in reason:
+        return f"thiếu nội dung 'text' ({reason})"
+    return reason
+
+
+def upload_summary(report: UploadReport) -> str:
+    """Markdown: what was added, updated, unchanged, and each skipped file with the reason."""
+    lines = [
+        f"Đã thêm {len(report.added)} bài, cập nhật {len(report.updated)}, "
+        f"không đổi {len(report.unchanged)}; {report.passages} đoạn văn mới được nhúng."
+    ]
+    lines += [f"- ✅ {escape_markdown(i)}" for i in (*report.added, *report.updated)]
+    lines += [
+        f"- ❌ {escape_markdown(e.path)}: {escape_markdown(vietnamese_reason(e.reason))}"
+        for e in report.errors
+    ]
+    return "\n".join(lines)
+
+
+def upload(service: Service, files, say=None, refused: Sequence[ReadError] = ()) -> str:
+    """Add uploaded files (``qa.interfaces.uploads.Upload``) and describe the result, in Vietnamese;
+    ``refused``: files turned away before reading, listed with the skipped ones."""
+    if not files and not refused:
+        return "Hãy chọn ít nhất một tệp .txt, .html hoặc .jsonl."
+    try:
+        report = service.upload(files, say) if files else UploadReport((), (), (), (), 0)
+    except UploadError:
+        return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
+    return upload_summary(replace(report, errors=(*refused, *report.errors)))
+
+
+def upload_received(service: Service, files, folder: Path, say=None) -> str:
+    """What the upload button sends (Gradio ``FileData`` dicts or paths): only files in the
+    server's upload ``folder`` are read and added; any other is refused by name.
+
+    >>> text = upload_received(None, [{"path": "/etc/passwd", "orig_name": "x.txt"}], Path("/up"))
+    >>> "❌ x.txt: tệp không được tải lên qua trang này" in text
+    True
+    """
+    if len(files or []) > MAX_UPLOAD_FILES:  # before reading any of them
+        return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
+    uploads, refused = received(files or [], folder)
+    return upload(service, uploads, say, refused)
+
+
+def remove(service: Service, ids: list[str]) -> str:
+    if not ids:
+        return "Hãy chọn bài cần xoá."
+    report = service.remove(ids)
+    done = f"Đã xoá {len(report.removed)} bài ({report.chunks_removed} đoạn văn)."
+    missing = f" Không có trong chỉ mục: {', '.join(report.missing)}." if report.missing else ""
+    return escape_markdown(done + missing)
+
+
+def example_questions(path, n: int = 4) -> list[str]:
+    """A few answerable Vietnamese questions from the bundled set: per article, the shortest."""
+    best: dict[str, str] = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        first = (q.get("sources") or [None])[0]
+        kept = q.get("type") in ("number", "name", "date", "other")
+        if first and kept and len(q["question"]) < len(best.get(first, q["question"] + "?")):
+            best[first] = q["question"]
+    return [best[k] for k in sorted(best)][:n]

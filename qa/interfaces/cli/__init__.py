@@ -1,0 +1,1 @@
+"""The hoidap command line: argument parsing (main), the commands, and ask."""

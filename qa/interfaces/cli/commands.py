@@ -1,0 +1,180 @@
+"""What each ``hoidap`` subcommand does; printing lives here, logic in the library."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+from embeddings.manifest import IndexFolderError
+
+
+class UserError(RuntimeError):
+    """An error the user can fix; printed without a traceback."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _encoder():
+    from embeddings.encoder import default_encoder
+
+    try:
+        return default_encoder()
+    except (FileNotFoundError, ValueError, RuntimeError, OSError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _index_dir(args) -> Path:
+    from qa.retrieval.indexes import default_index_dir
+
+    return Path(args.index) if args.index else default_index_dir()
+
+
+def _retriever(args):
+    from qa.retrieval.indexes import ensure_default_index
+    from qa.retrieval.retriever import Retriever
+
+    encoder, folder = _encoder(), _index_dir(args)
+    try:
+        if not args.index:
+            ensure_default_index(folder, encoder, _say)
+        return Retriever.load(folder, encoder)
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
+
+
+def setup(args) -> int:
+    from embeddings.encoder import ensure_default_model
+    from qa.generation.weights import KNOWN, GeneratorError, ensure_generator
+    from qa.retrieval.indexes import default_index_dir, ensure_default_index
+
+    _say(f"Encoder ready: {ensure_default_model()}")
+    folder = default_index_dir()
+    ensure_default_index(folder, _encoder(), _say)
+    _say(f"Default index ready: {folder}")
+    names = args.generators or [None]
+    try:
+        for name in KNOWN if names == ["all"] else names:
+            _say(f"Generator ready: {ensure_generator(name, say=_say)}")
+    except GeneratorError as exc:
+        raise UserError(str(exc)) from exc
+    return 0
+
+
+def ask(args) -> int:
+    from qa.interfaces.cli import ask as ask_command
+
+    ask_command.check_request(args.question, args)  # a bad question fails before any loading
+    return ask_command.run(args, _retriever(args), _say)
+
+
+def search(args) -> int:
+    from qa.interfaces.cli.ask import check_request
+    from qa.interfaces.cli.main import print_json
+    from qa.retrieval.retriever import QueryError
+
+    filters = check_request(args.query, args)  # a bad query fails before any loading
+    try:
+        hits = _retriever(args).search(args.query, k=args.k, filters=filters)
+    except QueryError as exc:
+        raise UserError(str(exc)) from exc
+    if args.json:
+        keys = ("doc_id", "chunk_id", "score", "title", "date", "text", "start", "end")
+        print_json({"query": args.query, "hits": [{k: getattr(h, k) for k in keys} for h in hits]})
+        return 0
+    if not hits:
+        print("Không tìm thấy đoạn văn nào phù hợp. (No matching passage.)")
+    for n, h in enumerate(hits, 1):
+        snippet = textwrap.shorten(" ".join(h.text.split()), 240, placeholder=" …")
+        print(f"[{n}] {h.title}  ({h.date or 'không rõ ngày'})  score={h.score:.3f}  {h.chunk_id}")
+        print(textwrap.indent(textwrap.fill(snippet, 96), "    "))
+    return 0
+
+
+def ingest(args) -> int:
+    from corpus.readers import read_paths
+    from embeddings.ingest import ingest as run_ingest
+    from qa.retrieval.indexes import open_index
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise UserError(f"no such file or folder: {', '.join(missing)}")
+    report = read_paths(args.paths)
+    for err in report.errors:
+        _say(f"skipped {err.path}: {err.reason}")
+    encoder, folder = _encoder(), _index_dir(args)
+    try:
+        store = open_index(folder, encoder, rebuild=args.rebuild)
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
+    try:  # another writer's lock timing out, a full disk: the index is unchanged
+        result = run_ingest(store, report.articles, encoder, _say)
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
+    print(
+        f"{folder}: {len(result.added)} added, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged, {len(report.errors)} skipped; "
+        f"{result.chunks_added} passages embedded in {result.seconds:.1f} s; "
+        f"{len(store.articles)} articles, {len(store.chunks)} passages in the index"
+    )
+    return 1 if report.errors and not report.articles else 0
+
+
+def remove(args) -> int:
+    from embeddings.ingest import remove as run_remove
+    from qa.retrieval.indexes import open_index
+
+    folder = _index_dir(args)
+    try:
+        store = open_index(folder, _encoder())
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        result = run_remove(store, args.ids, _say)
+    except IndexFolderError as exc:
+        raise UserError(str(exc)) from exc
+    if result.missing:
+        _say(result.missing_message())
+    print(f"{folder}: removed {len(result.removed)} articles ({result.chunks_removed} passages)")
+    return 1 if result.missing else 0
+
+
+def articles(args) -> int:
+    from dataclasses import asdict
+
+    from qa.interfaces.cli.main import print_json
+    from qa.retrieval.indexes import list_articles
+
+    rows = list_articles(_retriever(args).store)
+    if args.json:
+        print_json([asdict(r) for r in rows])
+        return 0
+    for r in rows:
+        dup = f"  (trùng sự kiện với {r.group})" if r.group != r.id else ""
+        print(f"{r.id}  {r.date or '----------'}  {r.source or '-'}  {r.title}{dup}")
+    return 0
+
+
+def serve(args) -> int:
+    raise UserError("the server starts from the `hoidap` console script or `python app.py`")
+
+
+def eval(args) -> int:  # noqa: A001 - the subcommand's name
+    from qa.evaluation.evaluate import EvalOptions, run_eval
+
+    try:
+        report_text = run_eval(EvalOptions.from_args(args), encoder=_encoder(), say=_say)
+    except (OSError, ValueError, IndexFolderError) as exc:
+        raise UserError(str(exc)) from exc
+    print(report_text)
+    return 0
+
+
+def train_reader(args) -> int:
+    """``hoidap train-reader``: train and write a reader folder (``qa.reading.train``)."""
+    from qa.reading.train import run_from_args
+
+    _say(f"Reader written to {run_from_args(args)}")
+    return 0

@@ -1,0 +1,261 @@
+"""Read passages, return the answer span: the ``Reader`` interface and the trained reader.
+
+Every window of every passage is scored in one batch; the best span anywhere competes
+with the "no answer" score (the ``<s>`` token's start+end logits, lowest over windows),
+and their margin becomes a probability through the calibration stored in the reader's
+manifest (``qa.reading.calibrate``).
+
+>>> r = FakeReader({"Ai?": "Ông Ba"})
+>>> reading = r.read("Ai?", ["Hôm qua Ông Ba đến."])
+>>> reading.best.text, reading.best.start, reading.answered
+('Ông Ba', 8, True)
+>>> FakeReader({}).read("Ai?", ["x"]).answered
+False
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from qa.reading.features import MAX_LEN, STRIDE, Window, windows
+
+MAX_ANSWER_TOKENS = 40
+TOP_K = 20
+DEFAULT_THRESHOLD = 0.5
+SHIPPED = Path(__file__).with_name("weights")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpanAnswer:
+    """An answer cut from ``passages[passage][start:end]`` verbatim."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading:
+    """What the reader found: the best span (even when it would refuse), the calibrated
+    probability that it is not a right answer, and each passage's best span score."""
+
+    best: SpanAnswer | None
+    p_no_answer: float
+    threshold: float = DEFAULT_THRESHOLD
+    margin: float = 0.0  # best span score minus the no-answer score
+    passage_scores: tuple[float, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.best is not None and self.p_no_answer <= self.threshold
+
+
+@runtime_checkable
+class Reader(Protocol):
+    def read(self, question: str, passages: Sequence[str]) -> Reading: ...
+
+
+class FakeReader:
+    """A reader for logic tests: answers with the first passage holding ``answers[q]``."""
+
+    def __init__(self, answers: Mapping[str, str], p_no_answer: float = 0.1) -> None:
+        self.answers, self.p = dict(answers), p_no_answer
+
+    def warm_up(self) -> None:
+        pass
+
+    def read(self, question: str, passages: Sequence[str]) -> Reading:
+        want = self.answers.get(question)
+        for i, text in enumerate(passages):
+            at = text.find(want) if want else -1
+            if at >= 0:
+                best = SpanAnswer(passage=i, start=at, end=at + len(want), text=want, score=9.0)
+                return Reading(best=best, p_no_answer=self.p, margin=5.0)
+        return Reading(best=None, p_no_answer=1.0, margin=-5.0)
+
+
+class TrainedReader:
+    """The span reader from a reader folder (default: the one shipped in the package, or
+    ``HOIDAP_READER``); the model loads on ``warm_up()`` or first use.
+
+    >>> TrainedReader().folder.name  # doctest: +SKIP
+    'weights'
+    """
+
+    def __init__(
+        self,
+        folder: str | Path | None = None,
+        dtype: str = "auto",
+        threshold: float | None = None,
+        base: str | Path | None = None,
+    ) -> None:
+        spec = folder or os.environ.get("HOIDAP_READER", "").strip() or SHIPPED
+        self.folder = resolve_reader(spec)
+        self._dtype, self._base = dtype, base
+        self._threshold = threshold
+        self._model = self._tok = None
+        self._manifest: dict = {}
+        self._lock = threading.Lock()
+
+    @property
+    def manifest(self) -> dict:
+        self.warm_up()
+        return self._manifest
+
+    @property
+    def threshold(self) -> float:
+        if self._threshold is not None:
+            return self._threshold
+        return float(self.manifest.get("calibration", {}).get("threshold", DEFAULT_THRESHOLD))
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._model is None:
+                self._load()
+
+    def _load(self) -> None:
+        import torch
+        from transformers import AutoTokenizer
+
+        from embeddings.encoder import ensure_default_model
+        from embeddings.modelspec import resolve_dtype
+        from qa.reading import model as reader_model
+
+        if not os.environ.get("OMP_NUM_THREADS"):
+            torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+        base = self._base or ensure_default_model()
+        dtype = resolve_dtype(self._dtype)
+        self._model = reader_model.load(self.folder, base, dtype)
+        self._manifest = reader_model.read_manifest(self.folder)
+        self._tok = AutoTokenizer.from_pretrained(str(base))
+
+    def read(self, question: str, passages: Sequence[str]) -> Reading:
+        self.warm_up()
+        hp = self._manifest.get("hyperparameters", {})
+        wins = windows(
+            self._tok, question, list(passages),
+            max_len=hp.get("max_len", MAX_LEN), stride=hp.get("stride", STRIDE),
+        )  # fmt: skip
+        if not wins:
+            return Reading(best=None, p_no_answer=1.0, threshold=self.threshold)
+        starts, ends = self.logits(wins)
+        best, null, per_passage = decode(wins, starts, ends, passages, len(passages))
+        margin = (best.score if best else -1e4) - null
+        p = p_no_answer(margin, self._manifest.get("calibration", {}))
+        return Reading(best=best, p_no_answer=p, threshold=self.threshold, margin=margin,
+                       passage_scores=tuple(per_passage))  # fmt: skip
+
+    def logits(self, wins: list[Window], batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits, shape ``(len(wins), longest window)``, padding at -inf."""
+        import torch
+
+        width = max(w.length for w in wins)
+        s_out = np.full((len(wins), width), -np.inf, np.float32)
+        e_out = s_out.copy()
+        with torch.inference_mode():
+            for b in range(0, len(wins), batch):
+                part = wins[b : b + batch]
+                w = max(x.length for x in part)
+                ids = torch.full((len(part), w), self._tok.pad_token_id, dtype=torch.long)
+                mask = torch.zeros((len(part), w), dtype=torch.long)
+                for r, x in enumerate(part):
+                    ids[r, : x.length] = torch.tensor(x.input_ids)
+                    mask[r, : x.length] = 1
+                s, e = self._model(ids, mask)
+                for r, x in enumerate(part):
+                    s_out[b + r, : x.length] = s[r, : x.length].float().numpy()
+                    e_out[b + r, : x.length] = e[r, : x.length].float().numpy()
+        return s_out, e_out
+
+
+def decode(wins, starts, ends, passages, n_passages: int):
+    """The best span over all windows, the lowest no-answer score, and each passage's best
+    span score (``-inf`` where none)."""
+    best: SpanAnswer | None = None
+    null = math.inf
+    per_passage = [-math.inf] * n_passages
+    for wi, w in enumerate(wins):
+        s, e = starts[wi], ends[wi]
+        null = min(null, float(s[0] + e[0]))
+        span = _best_in_window(w, s, e, passages[w.passage])
+        if span is not None:
+            per_passage[w.passage] = max(per_passage[w.passage], span.score)
+            if best is None or span.score > best.score:
+                best = span
+    return best, (null if null < math.inf else 0.0), per_passage
+
+
+def _best_in_window(w: Window, s: np.ndarray, e: np.ndarray, passage: str):
+    offs = w.context_offsets
+    ctx = [i for i, (a, _) in enumerate(offs) if a >= 0]
+    if not ctx:
+        return None
+    cs, ce = s[ctx], e[ctx]
+    top_s = np.argsort(-cs)[:TOP_K]
+    top_e = np.argsort(-ce)[:TOP_K]
+    best = None
+    for i in top_s:
+        for j in top_e:
+            if j < i or j - i >= MAX_ANSWER_TOKENS:
+                continue
+            score = float(cs[i] + ce[j])
+            if best is not None and score <= best[0]:
+                continue
+            if not passage[offs[ctx[i]][0] : offs[ctx[j]][1]].strip():
+                continue  # only a lone "▁" token (e5 makes them): blank, not an answer
+            best = (score, ctx[i], ctx[j])
+    if best is None:
+        return None
+    score, ti, tj = best
+    start, end = offs[ti][0], offs[tj][1]
+    text = passage[start:end]
+    lead = len(text) - len(text.lstrip())  # offsets include the token's leading space
+    text = text.strip()
+    if not text:
+        return None
+    return SpanAnswer(passage=w.passage, start=start + lead, end=start + lead + len(text),
+                      text=text, score=score)  # fmt: skip
+
+
+def p_no_answer(margin: float, calibration: Mapping[str, float]) -> float:
+    """Calibrated P(the best span is not a right answer) from the span-vs-null margin.
+
+    >>> round(p_no_answer(0.0, {"a": 1.0, "b": 0.0}), 2)
+    0.5
+    >>> p_no_answer(10.0, {"a": 1.0, "b": 0.0}) < 0.01
+    True
+    """
+    a, b = float(calibration.get("a", 1.0)), float(calibration.get("b", 0.0))
+    z = max(-60.0, min(60.0, a * margin + b))
+    return 1.0 - 1.0 / (1.0 + math.exp(-z))
+
+
+def resolve_reader(spec: str | Path) -> Path:
+    """A reader folder from a path, or from a hub id (downloaded when online)."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    if isinstance(spec, str) and "/" in spec and not spec.startswith((".", "/", "~")):
+        try:
+            from huggingface_hub import snapshot_download
+
+            return Path(snapshot_download(spec))
+        except Exception as exc:  # offline, unknown id: say what to do
+            raise FileNotFoundError(
+                f"HOIDAP_READER={spec!r}: not a folder here and not downloadable ({exc}); "
+                "name a reader folder or unset HOIDAP_READER"
+            ) from exc
+    raise FileNotFoundError(
+        f"no reader folder at {path}; train one with `hoidap train-reader --out DIR` or "
+        "unset HOIDAP_READER to use the shipped reader"
+    )
