@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Article:
     """A cleaned, normalized article.
 
@@ -37,7 +37,7 @@ class Article:
         return h.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Chunk:
     """A passage of an article: ``article.text[start:end] == chunk.text`` always holds.
 
@@ -59,7 +59,7 @@ class Chunk:
         return f"{self.doc_id}#{self.position}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReadError:
     """A file (or line of a file) that could not be ingested, and why."""
 
@@ -67,7 +67,7 @@ class ReadError:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReadReport:
     """What a batch read produced: the articles, and the files that were skipped."""
 

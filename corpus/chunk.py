@@ -16,7 +16,7 @@ from corpus.article import Article, Chunk
 from corpus.sentences import sentence_spans
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChunkerSettings:
     """How articles are cut; recorded in every index manifest.
 
@@ -109,7 +109,7 @@ _SPACE = re.compile(r"\s+")
 def passage_text(chunk: Chunk) -> str:
     """What the encoder reads for a chunk: its title, then its text on one line.
 
-    >>> passage_text(Chunk("a", 0, "x\\n\\ny", 0, 4, title="T"))
+    >>> passage_text(Chunk(doc_id="a", position=0, text="x\\n\\ny", start=0, end=4, title="T"))
     'T. x y'
     """
     body = _SPACE.sub(" ", chunk.text)

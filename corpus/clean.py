@@ -52,7 +52,7 @@ _CLOSERS = "\"'”’»)]* "
 _LONG_TITLE_WORDS = 25  # headings are short; longer unpunctuated lines are glued teasers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CleanPage:
     """Title and body paragraphs (lead first) of a page; ``byline`` when one was found.
 
@@ -230,4 +230,4 @@ def clean_page(raw: str) -> CleanPage:
     texts = _drop_runs(texts)
     if not any(is_sentence(t) for t in texts):
         texts = []  # headings and menus without a line of prose are not an article
-    return CleanPage(title, tuple(texts), byline or top_byline)
+    return CleanPage(title=title, paragraphs=tuple(texts), byline=byline or top_byline)

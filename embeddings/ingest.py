@@ -30,16 +30,16 @@ _SHOWN = 10  # unknown ids named in a message (and given suggestions); the rest 
 _CLOSE = 3  # suggestions per unknown id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IngestReport:
     """What an ingest changed, and how fast it embedded."""
 
-    added: tuple[str, ...]
-    updated: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    chunks_added: int
-    seconds: float
-    embed_seconds: float
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    chunks_added: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
 
     @property
     def passages_per_second(self) -> float:
@@ -89,7 +89,7 @@ def _ingest(store: IndexStore, articles: Iterable[Article], encoder, say: Progre
     started = time.perf_counter()
     added, updated, unchanged, todo = _triage(store, articles)
     if not todo:
-        return IngestReport((), (), tuple(unchanged), 0, time.perf_counter() - started, 0.0)
+        return IngestReport(unchanged=tuple(unchanged), seconds=time.perf_counter() - started)
     _drop_chunks(store, {a.id for a in todo})
     chunks = [c for a in todo for c in chunk_article(a, store.settings)]
     say(f"Embedding {len(chunks)} passages from {len(todo)} articles...")
@@ -100,7 +100,7 @@ def _ingest(store: IndexStore, articles: Iterable[Article], encoder, say: Progre
     ids = np.arange(first, first + len(chunks), dtype=np.int64)
     store.vectors.add(vectors, ids)
     store.chunks += [
-        StoredChunk(int(i), c.doc_id, c.position, c.start, c.end)
+        StoredChunk(vid=int(i), doc_id=c.doc_id, position=c.position, start=c.start, end=c.end)
         for i, c in zip(ids, chunks, strict=True)
     ]
     for a in todo:
@@ -111,7 +111,12 @@ def _ingest(store: IndexStore, articles: Iterable[Article], encoder, say: Progre
     _refresh(store, {a.id for a in todo}, say)
     seconds = time.perf_counter() - started
     return IngestReport(
-        tuple(added), tuple(updated), tuple(unchanged), len(chunks), seconds, embed_seconds
+        added=tuple(added),
+        updated=tuple(updated),
+        unchanged=tuple(unchanged),
+        chunks_added=len(chunks),
+        seconds=seconds,
+        embed_seconds=embed_seconds,
     )
 
 

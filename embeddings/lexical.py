@@ -42,7 +42,7 @@ def terms(text: str, folded: bool = False) -> list[str]:
     return s + [f"{a}_{b}" for a, b in zip(s, s[1:], strict=False)]
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class LexicalIndex:
     """Two BM25 indexes (accented, folded) over the same documents, in one order."""
 
@@ -53,7 +53,9 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         return cls(
-            _fit([terms(t) for t in texts]), _fit([terms(t, True) for t in texts]), len(texts)
+            accented=_fit([terms(t) for t in texts]),
+            folded=_fit([terms(t, True) for t in texts]),
+            size=len(texts),
         )
 
     def scores(self, query: str) -> np.ndarray:
@@ -97,7 +99,7 @@ class LexicalIndex:
             return cls.build([])
         accented = bm25s.BM25.load(str(folder / "accented"))
         folded = bm25s.BM25.load(str(folder / "folded"))
-        return cls(accented, folded, size)
+        return cls(accented=accented, folded=folded, size=size)
 
 
 def _fit(corpus_terms: list[list[str]]):

@@ -25,7 +25,7 @@ class IndexWriteError(IndexFolderError):
     """A change that could not be written (disk full, I/O error); the index is unchanged."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EncoderInfo:
     """Which encoder produced the vectors; an index refuses any other."""
 
@@ -36,10 +36,12 @@ class EncoderInfo:
     @classmethod
     def of(cls, encoder) -> EncoderInfo:
         """Describe any object with ``name``, ``fingerprint`` and ``dim`` (an Encoder)."""
-        return cls(str(encoder.name), str(encoder.fingerprint), int(encoder.dim))
+        return cls(
+            name=str(encoder.name), fingerprint=str(encoder.fingerprint), dim=int(encoder.dim)
+        )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Manifest:
     encoder: EncoderInfo
     chunker: dict
@@ -67,8 +69,8 @@ class Manifest:
     def check_encoder(self, encoder: EncoderInfo, folder: Path) -> None:
         """Refuse an encoder other than the one the index was built with.
 
-        >>> m = Manifest(EncoderInfo("e5", "abc", 384), {})
-        >>> m.check_encoder(EncoderInfo("e5", "abc", 384), Path("."))
+        >>> m = Manifest(encoder=EncoderInfo(name="e5", fingerprint="abc", dim=384), chunker={})
+        >>> m.check_encoder(m.encoder, Path("."))
         """
         if (encoder.fingerprint, encoder.dim) != (self.encoder.fingerprint, self.encoder.dim):
             raise IndexFolderError(

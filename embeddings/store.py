@@ -56,7 +56,7 @@ from embeddings.writelock import LOCK_FILE, index_lock
 _LOAD_TRIES = 3  # a commit elsewhere may delete the files a load is reading: retry then
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class StoredChunk:
     """A chunk as kept in the index: its vector id and where its text lives."""
 
@@ -164,7 +164,8 @@ class IndexStore:
         c = self.chunks[row]
         a = self.articles[c.doc_id]
         text = a.text[c.start : c.end]
-        return Chunk(c.doc_id, c.position, text, c.start, c.end, a.title, a.date, a.source)
+        where = {"doc_id": c.doc_id, "position": c.position, "start": c.start, "end": c.end}
+        return Chunk(**where, text=text, title=a.title, date=a.date, source=a.source)
 
     def commit(self) -> None:
         """Write a new generation of files, then switch the manifest to it atomically.

@@ -2,7 +2,10 @@
 
 ``import qa`` is cheap: the retriever and its heavy dependencies load on first use.
 
->>> from qa import Answerer, Retriever, Hit, Filters   # doctest: +SKIP
+>>> from qa import Answerer, HybridRetriever, Hit, Filters   # doctest: +SKIP
+
+``Retriever`` is the retriever protocol (``HybridRetriever`` meets it) and ``Question`` the
+analysed question the retriever and the reader are given.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ if TYPE_CHECKING:
     from qa.answering.answerer import Answerer
     from qa.records.answer import Answer, Delta, Turn
     from qa.records.hit import Filters, Hit
-    from qa.retrieval.retriever import QueryError, Retriever
+    from qa.records.question import Question
+    from qa.retrieval.retriever import HybridRetriever, QueryError, Retriever
 
-__all__ = ["Answer", "Answerer", "Delta", "Filters", "Hit", "QueryError", "Retriever", "Turn"]
+__all__ = [
+    "Answer", "Answerer", "Delta", "Filters", "Hit", "HybridRetriever", "QueryError", "Question",
+    "Retriever", "Turn",
+]  # fmt: skip
 
 _HOMES = {
     "Answer": "qa.records.answer",
@@ -24,6 +31,8 @@ _HOMES = {
     "Turn": "qa.records.answer",
     "Filters": "qa.records.hit",
     "Hit": "qa.records.hit",
+    "HybridRetriever": "qa.retrieval.retriever",
+    "Question": "qa.records.question",
     "QueryError": "qa.retrieval.retriever",
     "Retriever": "qa.retrieval.retriever",
 }

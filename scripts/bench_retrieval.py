@@ -29,7 +29,7 @@ from embeddings.encoder import default_encoder
 from embeddings.ingest import ingest
 from qa.evaluation.questions import load_questions
 from qa.retrieval.indexes import open_index
-from qa.retrieval.retriever import Retriever
+from qa.retrieval.retriever import HybridRetriever
 
 XQUAD = Path(__file__).resolve().parents[2] / "shared/benchmarks/xquad-vi/xquad.vi.json"
 
@@ -77,7 +77,7 @@ def throughput(encoder, articles: list[Article]) -> None:
     print(f"raw encoder: {r:.1f} passages/s   ingest: {f:.1f} passages/s   ratio {f / r:.2f}")
 
 
-def latency(retriever: Retriever, queries: list[str], label: str, repeat: int = 3) -> None:
+def latency(retriever: HybridRetriever, queries: list[str], label: str, repeat: int = 3) -> None:
     retriever.search(queries[0])
     times = []
     for _ in range(repeat):
@@ -114,7 +114,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_index(Path(tmp) / "bundled", encoder)
         ingest(store, read_paths([seeds_dir()]).articles, encoder)
-        latency(Retriever(store, encoder), queries, f"bundled corpus ({len(store.chunks)} chunks)")
+        latency(
+            HybridRetriever(store, encoder), queries, f"bundled corpus ({len(store.chunks)} chunks)"
+        )
         fake = RandomPassages(encoder)
         seed_text = " ".join(a.text for a in articles[:5])
         big = open_index(Path(tmp) / "big", fake)
@@ -123,7 +125,7 @@ def main() -> None:
         print(
             f"synthetic index: {len(big.chunks)} chunks built in {time.perf_counter() - t0:.0f} s"
         )
-        latency(Retriever(big, encoder), queries, f"{len(big.chunks)} chunks", repeat=1)
+        latency(HybridRetriever(big, encoder), queries, f"{len(big.chunks)} chunks", repeat=1)
 
 
 if __name__ == "__main__":

@@ -62,12 +62,12 @@ def open_sets(reader, examples, n: int) -> dict:
     from embeddings.encoder import default_encoder
     from qa.evaluation.evaluate import _squad_index
     from qa.evaluation.squad import load_squad as load_articles
-    from qa.retrieval.retriever import Retriever
+    from qa.retrieval.retriever import HybridRetriever
 
     path = DATA / "viquad1.0" / "dev_ViQuAD.json"
     encoder = default_encoder()
     folder = _squad_index(path, load_articles(path).articles, encoder, print)
-    retriever = Retriever.load(folder, encoder)
+    retriever = HybridRetriever.load(folder, encoder)
     part = examples[:n]
     return {
         "viquad_dev_open": read_open(reader, retriever, part, withhold=False),

@@ -19,13 +19,13 @@ from qa.evaluation.questions import source_matches
 from qa.evaluation.squad import load_squad
 from qa.retrieval.fusion import fuse
 from qa.retrieval.language import query_language
-from qa.retrieval.retriever import Retriever, clean_query
+from qa.retrieval.retriever import HybridRetriever, clean_query
 
 X = Path(__file__).resolve().parents[2] / "shared/benchmarks/xquad-vi"
 GRID = [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
 
-def collect(retriever: Retriever, questions) -> list[tuple]:
+def collect(retriever: HybridRetriever, questions) -> list[tuple]:
     out = []
     for q in questions:
         text = clean_query(q.question)
@@ -58,7 +58,7 @@ def main() -> None:
     args = ap.parse_args()
     encoder = default_encoder()
     vi = load_squad(args.squad)
-    retriever = Retriever.load(_squad_index(args.squad, vi.articles, encoder, print), encoder)
+    retriever = HybridRetriever.load(_squad_index(args.squad, vi.articles, encoder, print), encoder)
     sweep("vi", collect(retriever, vi.questions))
     sweep("en", collect(retriever, load_squad(args.squad, args.en).questions))
     sweep("folded", collect(retriever, load_squad(args.squad, fold_questions=True).questions))

@@ -66,6 +66,12 @@ class FakeGenerator:
     def load(self, say=print):
         return None
 
+    def warm_up(self):
+        pass
+
+    def run(self, messages, max_new_tokens=96, avoid=None):
+        return self.stream(messages, max_new_tokens, avoid)  # subclasses override stream
+
     def stream(self, messages, max_new_tokens=96, avoid=None):
         from qa.generation.generator import GenerationStats
 
@@ -76,7 +82,13 @@ class FakeGenerator:
         for i, word in enumerate(words):
             yield word if i == 0 else " " + word
         prompt_tokens = sum(len(m.content.split()) for m in messages)
-        yield GenerationStats(prompt_tokens, len(words), 1.0, 2.0, self.confidence)
+        yield GenerationStats(
+            prompt_tokens=prompt_tokens,
+            new_tokens=len(words),
+            first_token_ms=1.0,
+            total_ms=2.0,
+            mean_logprob=self.confidence,
+        )
 
 
 class ScriptedGenerator:
@@ -93,6 +105,12 @@ class ScriptedGenerator:
     def load(self, say=print):
         return None
 
+    def warm_up(self):
+        pass
+
+    def run(self, messages, max_new_tokens=96, avoid=None):
+        return self.stream(messages, max_new_tokens, avoid)  # subclasses override stream
+
     def stream(self, messages, max_new_tokens=96, avoid=None):
         from qa.generation.generator import GenerationStats
 
@@ -101,8 +119,13 @@ class ScriptedGenerator:
         for piece in self.pieces:
             self.taken += 1
             yield piece
-        yield GenerationStats(sum(len(m.content.split()) for m in messages), len(self.pieces),
-                              1.0, 2.0)  # fmt: skip
+        prompt_tokens = sum(len(m.content.split()) for m in messages)
+        yield GenerationStats(
+            prompt_tokens=prompt_tokens,
+            new_tokens=len(self.pieces),
+            first_token_ms=1.0,
+            total_ms=2.0,
+        )
 
 
 # A fake causal language model over token ids, with a fake KV cache, for decoding logic.

@@ -24,9 +24,9 @@ from qa.generation.generator import GenerationStats, Generator
 from qa.reading.reader import Reader, Reading
 from qa.records.answer import Answer, Delta, Span, Timings, Turn, final_answer
 from qa.records.hit import ANSWER_MAX_K, Filters, Hit, check_k
-from qa.retrieval.history import standalone_query
-from qa.retrieval.language import ENGLISH, query_language
-from qa.retrieval.retriever import Retriever, clean_query
+from qa.retrieval.history import standalone
+from qa.retrieval.language import ENGLISH
+from qa.retrieval.retriever import HybridRetriever, Retriever, analyse
 
 _ENDS = ".!?…"
 _BREAK = re.compile(r"[.!?…]\s+|\n")
@@ -34,7 +34,13 @@ _END = re.compile(r"[.!?…](?=\s|$)|\n")
 
 
 class Answerer:
-    """Retriever + reader (+ generator for phrasing); cheap to build, models load on use."""
+    """Retriever + reader (+ generator for phrasing); cheap to build, models load on use.
+
+    Each part is any object meeting its protocol (``qa.retrieval.retriever.Retriever``,
+    ``qa.reading.reader.Reader``, ``qa.generation.generator.Generator``): ``warm_up()``
+    and ``run()``. The question is analysed once (``analyse``: a ``Question``) and that
+    record is what the retriever and the reader are given.
+    """
 
     def __init__(
         self,
@@ -62,13 +68,19 @@ class Answerer:
     def load(
         cls, index_dir: str | Path | None = None, encoder=None, generator=None, **options
     ) -> Answerer:
-        """The default index and models unless told otherwise (see ``Retriever.load``)."""
-        retriever = Retriever.load(index_dir, encoder)
+        """The default index and models unless told otherwise (see ``HybridRetriever.load``)."""
+        retriever = HybridRetriever.load(index_dir, encoder)
         if generator is None and not options.get("extractive"):
             from qa.generation.generator import TransformersGenerator
 
             generator = TransformersGenerator()
         return cls(retriever, generator, **options)
+
+    def warm_up(self) -> None:
+        """Load every part's models now rather than on the first question."""
+        for part in (self.retriever, self.reader, self.generator):
+            if part is not None:
+                part.warm_up()
 
     def ask(
         self,
@@ -92,25 +104,24 @@ class Answerer:
 
         Raises ``QueryError`` for an unusable question, history or ``k``, before any work.
         """
-        question = clean_query(question)
+        q = analyse(question)  # the only place this question is cleaned and analysed
         k = self.k if k is None else check_k(k, ANSWER_MAX_K)  # k=0 is an error, not 'the default'
-        query = standalone_query(question, history)
+        query = standalone(q, history)
         # A follow-up searched together with the question before it is read as asked.
-        asked = question if query != question and query.endswith(question) else query
-        language = query_language(question)
+        asked = q if query.follow_up and query.text.endswith(q.text) else query
         t0 = time.perf_counter()
-        hits = self.retriever.search(query, k=k, filters=filters)
+        hits = self.retriever.run(query, k=k, filters=filters)
         t1 = time.perf_counter()
-        reading = self.reader.read(asked, [h.text for h in hits])
+        reading = self.reader.run(asked, [h.text for h in hits])
         t2 = time.perf_counter()
         clock = _Clock(t0, (t1 - t0) * 1000, (t2 - t1) * 1000)
-        base = dict(question=question, query=query, language=language, passages=tuple(hits))
+        base = dict(question=q.text, query=query.text, language=q.language, passages=tuple(hits))
         if not hits or not reading.answered:
-            text = self.template.refusal(language == ENGLISH)
-            yield Delta(text)
+            text = self.template.refusal(q.language == ENGLISH)
+            yield Delta(text=text)
             yield _refusal(text, reading, clock.done(), base)
             return
-        yield from self._answer(asked, hits, reading, clock, base)
+        yield from self._answer(asked.text, hits, reading, clock, base)
 
     def _answer(self, asked: str, hits: list[Hit], reading: Reading, clock, base: dict):
         best = reading.best
@@ -127,15 +138,16 @@ class Answerer:
                     continue
                 clock.first()
                 shown.append(piece)
-                yield Delta(piece)
+                yield Delta(text=piece)
         words = "".join(shown).strip() or best.text
         tail = " [1]." if shown else (best.text and " [1]")
         if not shown:
             clock.first()
-            yield Delta(best.text + tail)
+            yield Delta(text=best.text + tail)
         else:
-            yield Delta(tail)
-        highlight = Span(hit.doc_id, hit.start + best.start, hit.start + best.end)
+            yield Delta(text=tail)
+        start, end = hit.start + best.start, hit.start + best.end
+        highlight = Span(doc_id=hit.doc_id, start=start, end=end)
         yield Answer(
             text=words + tail, citations=(hit,), refused=False, highlights=(highlight,),
             timings=clock.done(stats), span=best.text, p_no_answer=reading.p_no_answer,
@@ -158,10 +170,15 @@ class _Clock:
         total = (time.perf_counter() - self.t0) * 1000
         first = self.first_ms if self.first_ms is not None else total
         if stats is None:
-            return Timings(self.retrieve_ms, first, total, read_ms=self.read_ms)
+            return Timings(
+                retrieve_ms=self.retrieve_ms, first_token_ms=first, total_ms=total,
+                read_ms=self.read_ms,
+            )  # fmt: skip
         return Timings(
-            self.retrieve_ms, first, total, stats.prompt_tokens, stats.new_tokens,
-            stats.prefill_tps, stats.decode_tps, stats.reused_tokens, read_ms=self.read_ms,
+            retrieve_ms=self.retrieve_ms, first_token_ms=first, total_ms=total,
+            prompt_tokens=stats.prompt_tokens, new_tokens=stats.new_tokens,
+            prefill_tps=stats.prefill_tps, decode_tps=stats.decode_tps,
+            reused_tokens=stats.reused_tokens, read_ms=self.read_ms,
         )  # fmt: skip
 
 

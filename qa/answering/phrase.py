@@ -8,7 +8,7 @@ question holds (numbers always come from the span).
 
 >>> def gen(messages, max_tokens):
 ...     yield from ["Đó là ", "Ông", " Ba", ". Ông", " 60 tuổi."]
->>> list(phrased(type("G", (), {"stream": staticmethod(gen)}), [], "Ông Ba", "Ai?"))
+>>> list(phrased(type("G", (), {"run": staticmethod(gen)}), [], "Ông Ba", "Ai?"))
 ['Đó là Ông Ba', '.']
 """
 
@@ -59,7 +59,7 @@ def phrase_messages(t: PhraseTemplate, question: str, span: str, sentence: str) 
     'Cụm trả lời: Ông Ba'
     """
     user = t.user.format(sentence=defang(sentence), question=defang(question), span=span)
-    return [Turn("system", t.system), Turn("user", user)]
+    return [Turn(role="system", content=t.system), Turn(role="user", content=user)]
 
 
 def phrased(
@@ -79,7 +79,7 @@ def phrased(
     that starts with the prompt's answer ``label`` (copying its example) is shown without it."""
     allowed = set(_NUMBER.findall(span)) | set(_NUMBER.findall(question))
     written, shown, stats = "", 0, None
-    for piece in generator.stream(messages, max_tokens):
+    for piece in generator.run(messages, max_tokens):
         if isinstance(piece, GenerationStats):
             stats = piece
             continue

@@ -111,7 +111,7 @@ def contains_gold(pred: str, golds: Sequence[str]) -> bool:
     return any(g == p or (g and f" {g} " in f" {p} ") for g in _normalized_golds(golds))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnswerRecord:
     """One question's generated answer with what it is scored against.
 
@@ -124,17 +124,17 @@ class AnswerRecord:
     id: str
     type: str
     answerable: bool
-    golds: tuple[str, ...]
+    golds: tuple[str, ...] = ()
     answer: str
-    refused: bool
-    cited_docs: tuple[str, ...]
-    sources: tuple[str, ...]
-    markers_valid: bool
-    first_token_ms: float | None
-    total_ms: float
+    refused: bool = False
+    cited_docs: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    markers_valid: bool = True
+    first_token_ms: float | None = None
+    total_ms: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TypeRow:
     """Scores of one question type; ``refused`` is over all ``n`` questions of the type."""
 
@@ -145,7 +145,7 @@ class TypeRow:
     refused: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AnswerReport:
     """Answer-quality scores. EM and F1 are 0-100; every other rate is a 0-1 fraction.
 
@@ -174,8 +174,8 @@ class AnswerReport:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; unscorable values are ``None`` (``null``), never NaN.
 
-        >>> r = answer_report([AnswerRecord("q", "t", True, ("a",), "a", False, (), ("d",),
-        ...                                 True, None, 5.0)])
+        >>> r = answer_report([AnswerRecord(id="q", type="t", answerable=True, golds=("a",),
+        ...                                 answer="a", sources=("d",), total_ms=5.0)])
         >>> r.to_dict()["f1"], r.to_dict()["latency_ms"]["first_token"]["p50"]
         (100.0, None)
         """
@@ -190,8 +190,8 @@ class AnswerReport:
     def format_table(self) -> str:
         """A plain-text table: one row per type, then overall scores and latency.
 
-        >>> r = answer_report([AnswerRecord("q", "t", True, ("a",), "a", False, (), ("d",),
-        ...                                 True, None, 5.0)])
+        >>> r = answer_report([AnswerRecord(id="q", type="t", answerable=True, golds=("a",),
+        ...                                 answer="a", sources=("d",), total_ms=5.0)])
         >>> print(r.format_table().splitlines()[1])
         t        1   100.0    1.000    0.000
         """
@@ -243,7 +243,7 @@ def _type_row(name: str, records: list[AnswerRecord]) -> TypeRow:
     scores = _text_scores(records)
     f1, found = _mean([s[1] for s in scores], 100), _mean([s[2] for s in scores])
     refused = sum(r.refused for r in records) / len(records)
-    return TypeRow(name, len(records), f1, found, refused)
+    return TypeRow(name=name, n=len(records), f1=f1, contains_gold=found, refused=refused)
 
 
 def _citation_precision(records: list[AnswerRecord]) -> float | None:
@@ -260,12 +260,12 @@ def _citation_precision(records: list[AnswerRecord]) -> float | None:
 def answer_report(records: Iterable[AnswerRecord]) -> AnswerReport:
     """Score generated answers overall and per question type.
 
-    >>> recs = [AnswerRecord("a", "fact", True, ("Hà Lan",), "Hà Lan [1]", False,
-    ...                      ("000_x", "001_y"), ("000",), True, 50.0, 100.0),
-    ...         AnswerRecord("b", "none", False, (), "Không rõ.", True, (), (), True, None, 30.0)]
+    >>> recs = [AnswerRecord(id="a", type="x", answerable=True, golds=("Hà Lan",), total_ms=100.0,
+    ...             answer="Hà Lan [1]", cited_docs=("000_x", "001_y"), sources=("000",)),
+    ...         AnswerRecord(id="b", type="y", answerable=False, answer="Không rõ.", refused=True)]
     >>> r = answer_report(recs)
     >>> r.exact_match, r.citation_precision, r.refusal_accuracy, r.total_p50_ms
-    (100.0, 0.5, 1.0, 65.0)
+    (100.0, 0.5, 1.0, 50.0)
     """
     records = list(records)
     if not records:

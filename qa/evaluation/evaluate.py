@@ -24,7 +24,7 @@ from qa.evaluation.questions import Question, load_questions
 from qa.evaluation.report_plot import plot_report
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvalOptions:
     questions: str | None = None
     squad: str | None = None
@@ -45,19 +45,19 @@ class EvalOptions:
     @classmethod
     def from_args(cls, args) -> EvalOptions:
         return cls(
-            args.questions,
-            args.squad,
-            args.questions_from,
-            args.fold_questions,
-            args.index,
-            args.out or cls.out,
-            args.k,
-            not args.no_generate,
-            args.limit,
-            args.every,
-            args.withhold_sources,
-            args.extractive,
-            args.gold_passage,
+            questions=args.questions,
+            squad=args.squad,
+            questions_from=args.questions_from,
+            fold_questions=args.fold_questions,
+            index=args.index,
+            out=args.out or cls.out,
+            k=args.k,
+            generate=not args.no_generate,
+            limit=args.limit,
+            every=args.every,
+            withhold_sources=args.withhold_sources,
+            extractive=args.extractive,
+            gold_passage=args.gold_passage,
         )
 
 
@@ -91,12 +91,18 @@ def run_eval(
         hits = retriever.search(q.question, k=options.k, filters=filters)
         ms = (time.perf_counter() - t0) * 1000
         predictions.append(_prediction(q, hits, ms))
-        records.append(EvalRecord(q.id, q.type, q.sources, tuple(h.doc_id for h in hits), ms))
+        records.append(_record(q, hits, ms))
         if answerer is not None:
             answers.append(_answer(answerer, q, predictions[-1], filters))
             if n % 10 == 0:
                 say(f"  {n}/{len(questions)} answered")
     return _report(options, predictions, records, answers)
+
+
+def _record(q: Question, hits, ms: float) -> EvalRecord:
+    """The retrieval outcome of ``q``: its gold sources and the doc ids found, best first."""
+    found = tuple(h.doc_id for h in hits)
+    return EvalRecord(id=q.id, type=q.type, sources=q.sources, retrieved=found, latency_ms=ms)
 
 
 def _report(options: EvalOptions, predictions, records, answers) -> str:
@@ -169,8 +175,9 @@ def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerReco
     valid = all(1 <= m <= len(ans.citations) for m in markers(ans.text))
     scored = ans.span if ans.span is not None else ans.text  # SQuAD scores the span
     return AnswerRecord(
-        q.id, q.type, q.answerable, q.answers, scored, ans.refused, cited, q.sources,
-        valid, t.first_token_ms, t.total_ms,
+        id=q.id, type=q.type, answerable=q.answerable, golds=q.answers, answer=scored,
+        refused=ans.refused, cited_docs=cited, sources=q.sources, markers_valid=valid,
+        first_token_ms=t.first_token_ms, total_ms=t.total_ms,
     )  # fmt: skip
 
 
@@ -195,20 +202,20 @@ def calibration(predictions: list[dict], answers: list[AnswerRecord], out: Path)
 
 
 def _setup(options: EvalOptions, encoder, say):
-    from qa.retrieval.retriever import Retriever
+    from qa.retrieval.retriever import HybridRetriever
 
     if options.squad:
         from qa.evaluation.squad import load_squad
 
         data = load_squad(options.squad, options.questions_from, options.fold_questions)
         folder = _squad_index(Path(options.squad), data.articles, encoder, say)
-        return Retriever.load(folder, encoder), list(data.questions)
+        return HybridRetriever.load(folder, encoder), list(data.questions)
     if options.questions_from or options.fold_questions:
         raise ValueError("--questions-from and --fold-questions go with --squad")
     from corpus.bundled import questions_path
 
     questions: list[Question] = load_questions(options.questions or questions_path())
-    return Retriever.load(options.index, encoder), questions
+    return HybridRetriever.load(options.index, encoder), questions
 
 
 def _squad_index(path: Path, articles: tuple[Article, ...], encoder, say) -> Path:

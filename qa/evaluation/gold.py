@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from qa.evaluation.answer_metrics import exact_match, token_f1
 from qa.reading.calibrate import Outcome
 from qa.reading.examples import Example
-from qa.reading.reader import Reader, Reading
+from qa.reading.reader import Reading, TrainedReader
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,8 +48,9 @@ class GoldRecord:
         return asdict(self)
 
 
-def read_gold(reader: Reader, examples: Sequence[Example], progress: bool = False):
-    """Read every example against its own context; ``progress`` prints a counter to stderr."""
+def read_gold(reader: TrainedReader, examples: Sequence[Example], progress: bool = False):
+    """Read every example against its own context; ``progress`` prints a counter to stderr.
+    Each question is read as the set has it (``read``: text, not an analysed ``Question``)."""
     out = []
     for n, ex in enumerate(examples, 1):
         t0 = time.perf_counter()

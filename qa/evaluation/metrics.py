@@ -20,11 +20,13 @@ DEFAULT_KS = (1, 5, 10)
 OVERALL = "overall"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvalRecord:
     """One question's outcome: its sources and the doc ids retrieved for it, best first.
 
-    >>> EvalRecord("q1", "fact", ("000",), ("001_b", "000_a"), 12.5).answerable
+    >>> rec = EvalRecord(id="q1", type="fact", sources=("000",), retrieved=("001_b", "000_a"),
+    ...                  latency_ms=12.5)
+    >>> rec.answerable
     True
     """
 
@@ -39,7 +41,7 @@ class EvalRecord:
         return bool(self.sources)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScoreRow:
     """Scores of one group of questions; ``None`` where the group has nothing to score.
 
@@ -53,11 +55,12 @@ class ScoreRow:
     mrr: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RetrievalReport:
     """Overall and per-type retrieval scores with latency percentiles.
 
-    >>> r = retrieval_report([EvalRecord("q", "t", ("a",), ("b", "a"), 5.0)], ks=(1, 2))
+    >>> rec = EvalRecord(id="q", type="t", sources=("a",), retrieved=("b", "a"), latency_ms=5.0)
+    >>> r = retrieval_report([rec], ks=(1, 2))
     >>> r.overall.recall, r.overall.mrr
     ((0.0, 1.0), 0.5)
     """
@@ -84,7 +87,8 @@ class RetrievalReport:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; unscorable values are ``None`` (``null``), never NaN.
 
-        >>> r = retrieval_report([EvalRecord("q", "t", ("a",), ("a",), 5.0)], ks=(1,))
+        >>> rec = EvalRecord(id="q", type="t", sources=("a",), retrieved=("a",), latency_ms=5.0)
+        >>> r = retrieval_report([rec], ks=(1,))
         >>> r.to_dict()["overall"]["recall@1"], r.to_dict()["latency_ms"]["p50"]
         (1.0, 5.0)
         """
@@ -100,7 +104,8 @@ class RetrievalReport:
     def format_table(self) -> str:
         """A plain-text table: one row for overall and one per type, then latency.
 
-        >>> r = retrieval_report([EvalRecord("q", "t", ("a",), ("a",), 5.0)], ks=(1,))
+        >>> rec = EvalRecord(id="q", type="t", sources=("a",), retrieved=("a",), latency_ms=5.0)
+        >>> r = retrieval_report([rec], ks=(1,))
         >>> print(r.format_table().splitlines()[1])
         overall       1      0   1.000   1.000
         """
@@ -124,7 +129,9 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def first_hit_rank(record: EvalRecord) -> int | None:
     """1-based position of the first retrieved doc id naming a source, else ``None``.
 
-    >>> first_hit_rank(EvalRecord("q", "t", ("000",), ("001_x", "000_y", "000_y"), 1.0))
+    >>> rec = EvalRecord(id="q", type="t", sources=("000",),
+    ...                  retrieved=("001_x", "000_y", "000_y"), latency_ms=1.0)
+    >>> first_hit_rank(rec)
     2
     """
     for rank, doc_id in enumerate(record.retrieved, start=1):
@@ -152,12 +159,14 @@ def _score(name: str, records: list[EvalRecord], ks: tuple[int, ...], mrr_k: int
     scored = [r for r in records if r.answerable]
     unanswerable = len(records) - len(scored)
     if not scored:
-        return ScoreRow(name, 0, unanswerable, tuple(None for _ in ks), None)
+        return ScoreRow(
+            name=name, n=0, n_unanswerable=unanswerable, recall=tuple(None for _ in ks), mrr=None
+        )
     ranks = [first_hit_rank(r) for r in scored]
     recall = tuple(sum(1 for r in ranks if r is not None and r <= k) / len(ranks) for k in ks)
     # fsum is exactly rounded, so the score does not depend on the order of the records.
     mrr = math.fsum(1 / r for r in ranks if r is not None and r <= mrr_k) / len(ranks)
-    return ScoreRow(name, len(scored), unanswerable, recall, mrr)
+    return ScoreRow(name=name, n=len(scored), n_unanswerable=unanswerable, recall=recall, mrr=mrr)
 
 
 def retrieval_report(
@@ -165,8 +174,10 @@ def retrieval_report(
 ) -> RetrievalReport:
     """Score retrieval records overall and per question type.
 
-    >>> recs = [EvalRecord("a", "x", ("d1",), ("d2", "d1"), 10.0),
-    ...         EvalRecord("b", "y", ("d9",), ("d1",), 30.0)]
+    >>> recs = [
+    ...     EvalRecord(id="a", type="x", sources=("d1",), retrieved=("d2", "d1"), latency_ms=10.0),
+    ...     EvalRecord(id="b", type="y", sources=("d9",), retrieved=("d1",), latency_ms=30.0),
+    ... ]
     >>> r = retrieval_report(recs, ks=(1, 2))
     >>> r.overall.recall, r.overall.mrr, r.latency_p50_ms
     ((0.0, 0.5), 0.25, 20.0)

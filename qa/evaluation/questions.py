@@ -33,13 +33,14 @@ class QuestionFileError(ValueError):
         super().__init__("\n  ".join(lines))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Question:
     """One evaluation question.
 
-    >>> Question("q1", "Ai?", ("Lan",), ("000",), "fact").answerable
+    >>> q = Question(id="q1", question="Ai?", answers=("Lan",), sources=("000",), type="fact")
+    >>> q.answerable
     True
-    >>> Question("q2", "Ai?", (), (), "unanswerable").answerable
+    >>> Question(id="q2", question="Ai?", answers=(), sources=(), type="none").answerable
     False
     """
 
@@ -57,7 +58,8 @@ class Question:
     def to_dict(self) -> dict[str, object]:
         """The JSONL form (lists, not tuples), ready for ``json.dumps``.
 
-        >>> Question("q1", "Ai?", ("Lan",), ("000",), "fact").to_dict()["answers"]
+        >>> q = Question(id="q1", question="Ai?", answers=("Lan",), sources=("000",), type="fact")
+        >>> q.to_dict()["answers"]
         ['Lan']
         """
         return {
@@ -182,7 +184,7 @@ def dump_questions(questions: Iterable[Question], path: str | Path) -> Path:
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "q.jsonl")
-    >>> q = Question("a", "Ai?", ("Lan",), ("000",), "fact")
+    >>> q = Question(id="a", question="Ai?", answers=("Lan",), sources=("000",), type="fact")
     >>> load_questions(dump_questions([q], p)) == [q]
     True
     """

@@ -23,7 +23,8 @@ def plot_report(report: RetrievalReport, path: str | Path) -> Path:
     """Draw ``report`` as grouped bars and save it as a PNG at ``path`` (parents created).
 
     >>> from qa.evaluation.metrics import EvalRecord, retrieval_report
-    >>> r = retrieval_report([EvalRecord("q", "t", ("a",), ("a",), 5.0)])
+    >>> rec = EvalRecord(id="q", type="t", sources=("a",), retrieved=("a",), latency_ms=5.0)
+    >>> r = retrieval_report([rec])
     >>> plot_report(r, "/tmp/report.png").suffix  # doctest: +SKIP
     '.png'
     """

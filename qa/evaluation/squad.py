@@ -33,7 +33,7 @@ class SquadFileError(ValueError):
         super().__init__("\n  ".join(lines))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SquadSet:
     """Articles (one per paragraph) and the questions asked about them."""
 
@@ -101,9 +101,11 @@ def _question(qa: object, at: str, doc_id: str, problems: list[str]) -> Question
         problems.append(f"{at}: needs non-empty string 'id' and 'question'")
         return None
     if _impossible(qa, at, problems):
-        return Question(qid, normalize_text(text), (), (), "squad")
+        return Question(id=qid, question=normalize_text(text), answers=(), sources=(), type="squad")
     answers = _answers(qa, at, problems)
-    return Question(qid, normalize_text(text), answers, (doc_id,), "squad")
+    return Question(
+        id=qid, question=normalize_text(text), answers=answers, sources=(doc_id,), type="squad"
+    )
 
 
 def _paragraph_questions(
@@ -135,20 +137,22 @@ def _parse(path: Path) -> SquadSet:
             if context is None:
                 problems.append(f"{where}: missing 'context' string")
                 continue
-            articles.append(Article(doc_id, title, normalize_text(context), path=str(path)))
+            articles.append(
+                Article(id=doc_id, title=title, text=normalize_text(context), path=str(path))
+            )
             questions += _paragraph_questions(para, where, doc_id, problems)
     # A repeated title would give two paragraphs one article id.
     problems += _duplicates([t for e in data if (t := _text(e, "title"))], "title")
     if problems:
         raise SquadFileError(path, problems)
-    return SquadSet(tuple(articles), _unique_ids(questions))
+    return SquadSet(articles=tuple(articles), questions=_unique_ids(questions))
 
 
 def _unique_ids(questions: list[Question]) -> tuple[Question, ...]:
     """Questions with a repeated id (ViQuAD dev has some, each a different question) kept,
     the second and later ones numbered ``id#2``, ``id#3`` in file order.
 
-    >>> q = Question("a", "Ai?", ("X",), ("d",), "squad")
+    >>> q = Question(id="a", question="Ai?", answers=("X",), sources=("d",), type="squad")
     >>> qs = [q, replace(q, question="Gì?")]
     >>> [q.id for q in _unique_ids(qs)]
     ['a', 'a#2']
@@ -210,4 +214,4 @@ def load_squad(
         kind = "squad-folded" if questions_from is None else f"{kind}-folded"
     kind = question_type or kind
     questions = tuple(replace(q, type=kind) for q in questions)
-    return SquadSet(base.articles, questions)
+    return SquadSet(articles=base.articles, questions=questions)

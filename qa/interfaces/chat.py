@@ -34,7 +34,7 @@ class SettingsError(ValueError):
     """A setting the user typed that cannot be used; the message is Vietnamese."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChatSettings:
     """The collapsed settings panel: passages to use, date range, articles, outlets, and
     how to answer: passages only (``retrieval_only``), or the reader's span alone without
@@ -59,10 +59,10 @@ class ChatSettings:
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise SettingsError("Từ ngày phải trước Đến ngày.")
         f = Filters(
-            self.date_from or None,
-            self.date_to or None,
-            frozenset(self.doc_ids) or None,
-            frozenset(self.sources) or None,
+            date_from=self.date_from or None,
+            date_to=self.date_to or None,
+            doc_ids=frozenset(self.doc_ids) or None,
+            sources=frozenset(self.sources) or None,
         )
         return f if f.active else None
 
@@ -82,14 +82,14 @@ def _real_date(value: str) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChatUpdate:
     """What the screen shows after each step: chat messages, the conversation passed to the
     model next time (plain ``{"role", "content"}``), the sources panel and a status line."""
 
     messages: tuple[dict, ...]
     conversation: tuple[dict, ...]
-    sources: str
+    sources: str = ""
     status: str = ""
     answer: Answer | None = field(default=None, compare=False)
 
@@ -107,7 +107,8 @@ def respond(
 ) -> Iterator[ChatUpdate]:
     """Answer ``message`` after ``conversation``: streamed text, then the cited answer."""
     shown = [*messages, {"role": "user", "content": escape_markdown(message or "")}]
-    yield ChatUpdate(tuple(shown), tuple(conversation), SEARCHING, "Đang tìm trong các bài báo…")
+    past, status = tuple(conversation), "Đang tìm trong các bài báo…"
+    yield ChatUpdate(messages=tuple(shown), conversation=past, sources=SEARCHING, status=status)
     try:
         filters = settings.filters()
         if settings.retrieval_only:
@@ -120,16 +121,17 @@ def respond(
         for event in events:
             if isinstance(event, Delta):
                 text += event.text
-                yield ChatUpdate(_say(shown, escape_markdown(text)), tuple(conversation), "", "…")
+                yield ChatUpdate(
+                    messages=_say(shown, escape_markdown(text)), conversation=past, status="…"
+                )
             elif isinstance(event, Answer):
                 yield _final(service, shown, conversation, event)
     except (QueryError, SettingsError) as exc:
-        yield ChatUpdate(
-            _say(shown, f"{ERROR_PREFIX}{_vietnamese(exc)}"), tuple(conversation), "", ""
-        )
+        said = _say(shown, f"{ERROR_PREFIX}{_vietnamese(exc)}")
+        yield ChatUpdate(messages=said, conversation=past)
     except Busy as exc:  # too many questions queued, or this one waited too long
         text = f"{BUSY} (khoảng {exc.retry_after} giây)."
-        yield ChatUpdate(_say(shown, text), tuple(conversation), "", BUSY)
+        yield ChatUpdate(messages=_say(shown, text), conversation=past, status=BUSY)
 
 
 def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
@@ -141,7 +143,9 @@ def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
     )
     panel = sources_html(answer, _articles(service, (*answer.citations, *answer.passages)))
     status = latency_line(answer.timings, answer.refused)
-    return ChatUpdate(_say(shown, text), turns, panel, status, answer)
+    return ChatUpdate(
+        messages=_say(shown, text), conversation=turns, sources=panel, status=status, answer=answer
+    )
 
 
 def _articles(service: Service, hits) -> dict:
@@ -158,7 +162,12 @@ def _retrieval_only(service, message, shown, conversation, k, filters) -> ChatUp
     lines += [f"\\[{n}\\] {escape_markdown(h.title)}" for n, h in enumerate(hits, 1)]
     panel = passages_html(hits, _articles(service, hits))
     turns = (*conversation, {"role": "user", "content": message})
-    return ChatUpdate(_say(shown, "\n\n".join(lines)), turns, panel, latency_line(took))
+    return ChatUpdate(
+        messages=_say(shown, "\n\n".join(lines)),
+        conversation=turns,
+        sources=panel,
+        status=latency_line(took),
+    )
 
 
 def _vietnamese(exc: Exception) -> str:
@@ -247,7 +256,7 @@ def upload(service: Service, files, say=None, refused: Sequence[ReadError] = ())
     if not files and not refused:
         return "Hãy chọn ít nhất một tệp .txt, .html hoặc .jsonl."
     try:
-        report = service.upload(files, say) if files else UploadReport((), (), (), (), 0)
+        report = service.upload(files, say) if files else UploadReport()
     except UploadError:
         return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
     return upload_summary(replace(report, errors=(*refused, *report.errors)))

@@ -26,8 +26,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.interfaces.admission import Busy
 from qa.interfaces.rest_models import (
+    AnswerOut,
     AskIn,
     SearchIn,
+    SearchOut,
     error_detail,
     error_summary,
     filters_of,
@@ -52,11 +54,14 @@ refusal text, then the answer with `"refused": true`.
 
 A trained span reader picks the answer: `span` is its answer, verbatim from the cited
 article (`null` when refused), and `citations[0].highlight` its `[start, end]` offsets in
-that article; `p_no_answer` is the reader's calibrated probability that the passages hold
-no answer (above its threshold the answer is a refusal). By default `answer` is one short
-sentence written around the span, with its citation marker `[1]`; with
-`"extractive": true` it is the span alone plus the marker, and no text is generated.
-`timings.read_ms` is the time the reader took.
+that article. By default `answer` is one short sentence written around the span, with its
+citation marker `[1]`; with `"extractive": true` it is the span alone plus the marker, and
+no text is generated. `timings.read_ms` is the time the reader took.
+
+Answers and search results carry `schema_version` (now 1), raised whenever a field is
+removed or changes meaning. Internal scores (`debug.scores`, `debug.p_no_answer`: the
+reader's calibrated probability that the passages hold no answer) sit under `debug`, outside
+that contract. Fields: docs/api.md.
 """
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -113,13 +118,14 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         return service.health()
 
     @app.post("/api/search", summary="Retrieve passages (no generation)")
-    def search(body: SearchIn) -> dict:
+    def search(body: SearchIn) -> SearchOut:
         hits = service.search(body.query, body.k, filters_of(body), history_of(body))
-        return {"query": body.query, "hits": [h.to_dict() for h in hits]}
+        return SearchOut.of(body.query, hits)
 
     @app.post(
         "/api/ask",
         summary="Answer a question with citations (JSON or server-sent events)",
+        response_model=AnswerOut,
         responses={200: {"content": {"text/event-stream": {}}}},
     )
     async def ask(body: AskIn, request: Request):
@@ -131,7 +137,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:
             stream = _sse(first, events)
             return StreamingResponse(stream, headers=SSE_HEADERS, media_type="text/event-stream")
         answer = await run_in_threadpool(service.ask, *args)
-        return answer.to_dict()
+        return AnswerOut.of(answer)
 
     _add_article_routes(app, service)
 
@@ -161,7 +167,7 @@ def _sse_event(name: str, data: dict) -> str:
 
 def _encode(item: Delta | Answer) -> str:
     if isinstance(item, Answer):
-        return _sse_event("answer", item.to_dict())
+        return _sse_event("answer", AnswerOut.of(item).model_dump(mode="json"))
     return _sse_event("delta", {"text": item.text})
 
 

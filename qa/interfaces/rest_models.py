@@ -1,4 +1,5 @@
-"""The REST API's request bodies, and turning pydantic's errors into one readable line.
+"""The REST API's request bodies, its versioned response schema (also what ``--json`` prints),
+and turning pydantic's errors into one readable line.
 
 >>> AskIn(question="Hà Lan đầu tư bao nhiêu?", k=3).k
 3
@@ -11,12 +12,14 @@ frozenset({'hl'})
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, model_validator
 
-from qa.records.hit import Filters
+from qa.records.answer import Answer
+from qa.records.hit import Filters, Hit
 
 MAX_TEXT_CHARS = 100_000  # a hard cap on what is even read; clean_query explains shorter limits
 MAX_HISTORY_ITEMS = 200  # the answerer keeps the last 50; more is a client bug, not a chat
@@ -100,6 +103,139 @@ class AskIn(_Strict):
         description="answer with the reader's span alone (verbatim from the article, plus its "
         "citation marker), without the generator's sentence around it",
     )
+
+
+# --- responses: the public JSON schema ---------------------------------------------------
+# One place for what /api/ask, /api/search, the SSE ``answer`` event and ``hoidap ask|search
+# --json`` publish (docs/api.md lists it). Raise SCHEMA_VERSION when a field is removed,
+# renamed or changes meaning; adding a field does not. ``debug`` is outside the contract.
+SCHEMA_VERSION = 1
+_VERSION = Field(SCHEMA_VERSION, description="the version of this response schema")
+
+
+class PassageOut(BaseModel):
+    """A passage of a cleaned article: ``text == article_text[start:end]``."""
+
+    doc_id: str
+    chunk_id: str
+    title: str
+    date: str | None = Field(description="YYYY-MM-DD, or null when the article has none")
+    source: str | None = Field(description="the outlet, e.g. thoidai.com.vn")
+    start: int
+    end: int
+    text: str
+
+    @classmethod
+    def of(cls, hit: Hit, **more):
+        """The public fields of ``hit``; ``more`` fills a subclass's own fields."""
+        return cls(**{name: getattr(hit, name) for name in PassageOut.model_fields}, **more)
+
+
+class CitationOut(PassageOut):
+    """The passage that marker ``[n]`` in the answer points to (``citations[n-1]``)."""
+
+    highlight: tuple[int, int] | None = Field(
+        description="[start, end] of the answer's words in the whole article"
+    )
+
+
+class TimingsOut(BaseModel):
+    """Where the time went, in milliseconds, and the generator's token counts."""
+
+    retrieve_ms: float
+    read_ms: float
+    first_token_ms: float | None
+    total_ms: float
+    prompt_tokens: int
+    new_tokens: int
+    reused_tokens: int
+    prefill_tps: float | None
+    decode_tps: float | None
+
+
+class ScoresOut(BaseModel):
+    """How one passage was ranked: fused ``score``, cosine ``dense``, BM25 ``lexical``."""
+
+    chunk_id: str
+    score: float
+    dense: float
+    lexical: float
+
+
+class DebugOut(BaseModel):
+    """Internal scores, for tuning and bug reports: they may change without a new version."""
+
+    scores: list[ScoresOut] = Field(description="one per passage (or hit), in the same order")
+    p_no_answer: float | None = Field(
+        None, description="the reader's calibrated P(no answer in the passages)"
+    )
+
+
+def _scores(hits) -> list[ScoresOut]:
+    return [
+        ScoresOut(chunk_id=h.chunk_id, score=h.score, dense=h.dense, lexical=h.lexical)
+        for h in hits
+    ]
+
+
+class SearchOut(BaseModel):
+    """``POST /api/search`` and ``hoidap search --json``: the passages found, best first.
+
+    >>> SearchOut.of("Hà Nội?", []).model_dump()["schema_version"]
+    1
+    """
+
+    schema_version: int = _VERSION
+    query: str = Field(description="the query as given")
+    hits: list[PassageOut]
+    debug: DebugOut
+
+    @classmethod
+    def of(cls, query: str, hits) -> SearchOut:
+        passages = [PassageOut.of(h) for h in hits]
+        return cls(query=query, hits=passages, debug=DebugOut(scores=_scores(hits)))
+
+
+class AnswerOut(BaseModel):
+    """``POST /api/ask``, its SSE ``answer`` event and ``hoidap ask --json``.
+
+    >>> a = Answer(question="Ai?", query="Ai?", text="Không tìm thấy.", citations=(),
+    ...            refused=True, language="vi", p_no_answer=1.0)
+    >>> d = AnswerOut.of(a).model_dump()
+    >>> d["schema_version"], d["refused"], d["debug"]["p_no_answer"]
+    (1, True, 1.0)
+    """
+
+    schema_version: int = _VERSION
+    question: str
+    query: str = Field(description="the standalone question searched (differs for follow-ups)")
+    answer: str = Field(description="the answer text, with citation markers [n]")
+    refused: bool = Field(description="true when the articles do not hold the answer")
+    language: str = Field(description="vi or en: the language of the question and answer")
+    span: str | None = Field(description="the reader's answer, verbatim; null when refused")
+    citations: list[CitationOut]
+    passages: list[PassageOut] = Field(description="every passage the reader read")
+    timings: TimingsOut
+    debug: DebugOut
+
+    @classmethod
+    def of(cls, answer: Answer) -> AnswerOut:
+        cited = zip(answer.citations, answer.cited_spans(), strict=True)
+        citations = [
+            CitationOut.of(c, highlight=None if h is None else (h.start, h.end)) for c, h in cited
+        ]
+        return cls(
+            question=answer.question,
+            query=answer.query,
+            answer=answer.text,
+            refused=answer.refused,
+            language=answer.language,
+            span=answer.span,
+            citations=citations,
+            passages=[PassageOut.of(p) for p in answer.passages],
+            timings=TimingsOut(**asdict(answer.timings)),
+            debug=DebugOut(scores=_scores(answer.passages), p_no_answer=answer.p_no_answer),
+        )
 
 
 def filters_of(body: SearchIn | AskIn) -> Filters | None:

@@ -17,7 +17,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus.article import Article, ReadError
@@ -37,15 +37,15 @@ class UploadError(ValueError):
     """An upload refused as a whole (too many files); single bad files are reported instead."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UploadReport:
     """What an upload changed; ``errors`` lists each skipped file by its given name."""
 
-    added: tuple[str, ...]
-    updated: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    errors: tuple[ReadError, ...]
-    passages: int
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    errors: tuple[ReadError, ...] = ()
+    passages: int = 0
 
 
 class Service:
@@ -96,18 +96,18 @@ class Service:
     def start(self, say: Say | None = None) -> Service:
         """Open the index (building the default one first if missing)."""
         from qa.retrieval.indexes import ensure_default_index, open_index
-        from qa.retrieval.retriever import Retriever
+        from qa.retrieval.retriever import HybridRetriever
 
         say = say or (lambda _m: None)
         if self.default_index:
             ensure_default_index(self.index_dir, self.encoder, say)
-        self._retriever = Retriever(open_index(self.index_dir, self.encoder), self.encoder)
+        self._retriever = HybridRetriever(open_index(self.index_dir, self.encoder), self.encoder)
         return self
 
     def warm_up(self, say: Say | None = None) -> None:
         """Load the encoder, the reader and the generator now rather than on first use."""
         self.encoder.encode_queries(["khởi động"])
-        getattr(self.reader, "warm_up", lambda: None)()
+        self.reader.warm_up()  # every Reader has one (qa.reading.reader.Reader)
         load = getattr(self.generator, "load", None)
         if load:
             load(say or (lambda _m: None))
@@ -160,10 +160,11 @@ class Service:
         history: Iterable[Turn | dict] | None = None,
     ) -> list[Hit]:
         """Passages for ``query``; with ``history`` a follow-up is made standalone first."""
-        from qa.retrieval.history import standalone_query
+        from qa.retrieval.history import standalone
+        from qa.retrieval.retriever import analyse
 
-        text = standalone_query(query, history)
-        return self.retriever.search(text, k=self.k if k is None else k, filters=filters)
+        question = standalone(analyse(query), history)  # analysed once, as in the Answerer
+        return self.retriever.run(question, k=self.k if k is None else k, filters=filters)
 
     def stream(
         self,
@@ -245,16 +246,15 @@ class Service:
 
         report = read_paths(paths)
         names = {str(p): p.name for p in paths}
-        errors += [ReadError(names.get(e.path, Path(e.path).name), e.reason) for e in report.errors]
+        errors += [replace(e, path=names.get(e.path, Path(e.path).name)) for e in report.errors]
         if not report.articles:
-            return UploadReport((), (), (), tuple(errors), 0)
+            return UploadReport(errors=tuple(errors))
         with self._change_lock:
             store = self._fresh_store()
             result = ingest(store, report.articles, self.encoder, say)
             self._swap(store)
-        return UploadReport(
-            result.added, result.updated, result.unchanged, tuple(errors), result.chunks_added
-        )
+        changed = {"added": result.added, "updated": result.updated, "unchanged": result.unchanged}
+        return UploadReport(**changed, errors=tuple(errors), passages=result.chunks_added)
 
     def _fresh_store(self):
         """The index as on disk now, checked against this service's encoder."""
@@ -263,9 +263,9 @@ class Service:
         return open_index(self.index_dir, self.encoder)
 
     def _swap(self, store) -> None:
-        from qa.retrieval.retriever import Retriever
+        from qa.retrieval.retriever import HybridRetriever
 
-        self._retriever = Retriever(store, self.encoder)
+        self._retriever = HybridRetriever(store, self.encoder)
 
 
 _DONE = object()

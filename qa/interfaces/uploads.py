@@ -36,7 +36,7 @@ STALE_AFTER_S = 600  # a staging folder without a pid in its name, untouched thi
 _STAGING_PID = re.compile(rf"^{STAGING}(\d+)-")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Upload:
     """A file as received from a user: its (untrusted) name and its bytes."""
 
@@ -67,13 +67,15 @@ def stage(files: Sequence[Upload], folder: Path) -> tuple[list[Path], list[ReadE
         suffix = Path(f.name.replace("\\", "/")).suffix.lower()
         if suffix not in ALLOWED_SUFFIXES:
             errors.append(
-                ReadError(f.name, f"only {', '.join(ALLOWED_SUFFIXES)} files are accepted")
+                ReadError(
+                    path=f.name, reason=f"only {', '.join(ALLOWED_SUFFIXES)} files are accepted"
+                )
             )
         elif len(f.data) > MAX_UPLOAD_BYTES:
             mb = MAX_UPLOAD_BYTES // (1024 * 1024)
-            errors.append(ReadError(f.name, f"file is larger than the {mb} MB limit"))
+            errors.append(ReadError(path=f.name, reason=f"file is larger than the {mb} MB limit"))
         elif safe_stem(f.name) in used:
-            errors.append(ReadError(f.name, "another uploaded file has the same name"))
+            errors.append(ReadError(path=f.name, reason="another uploaded file has the same name"))
         else:
             used.add(safe_stem(f.name))
             path = folder / f"{safe_stem(f.name)}{suffix}"
@@ -105,13 +107,13 @@ def received(files: Iterable[dict | str], folder: Path) -> tuple[list[Upload], l
         path = str((f.get("path") if isinstance(f, dict) else f) or "")
         name = (f.get("orig_name") if isinstance(f, dict) else None) or Path(path).name or "?"
         if not path or not inside(path, folder) or not Path(path).is_file():
-            refused.append(ReadError(name, NOT_UPLOADED))
+            refused.append(ReadError(path=name, reason=NOT_UPLOADED))
             continue
         try:
             with open(path, "rb") as fh:  # one byte over the limit is enough to refuse it
-                uploads.append(Upload(name, fh.read(MAX_UPLOAD_BYTES + 1)))
+                uploads.append(Upload(name=name, data=fh.read(MAX_UPLOAD_BYTES + 1)))
         except OSError as exc:
-            refused.append(ReadError(name, f"cannot read file ({type(exc).__name__})"))
+            refused.append(ReadError(path=name, reason=f"cannot read file ({type(exc).__name__})"))
     return uploads, refused
 
 

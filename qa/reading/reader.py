@@ -26,6 +26,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from qa.reading.features import MAX_LEN, STRIDE, Window, windows
+from qa.records.question import Question
 
 MAX_ANSWER_TOKENS = 40
 TOP_K = 20
@@ -62,7 +63,16 @@ class Reading:
 
 @runtime_checkable
 class Reader(Protocol):
-    def read(self, question: str, passages: Sequence[str]) -> Reading: ...
+    """What the ``Answerer`` needs of a reader: the answer span for ``question`` in
+    ``passages`` (best first), or none. Build it cheaply; load models in ``warm_up()``.
+
+    >>> isinstance(FakeReader({}), Reader), isinstance(TrainedReader(SHIPPED), Reader)
+    (True, True)
+    """
+
+    def warm_up(self) -> None: ...
+
+    def run(self, question: Question, passages: Sequence[str]) -> Reading: ...
 
 
 class FakeReader:
@@ -73,6 +83,9 @@ class FakeReader:
 
     def warm_up(self) -> None:
         pass
+
+    def run(self, question: Question, passages: Sequence[str]) -> Reading:
+        return self.read(question.text, passages)
 
     def read(self, question: str, passages: Sequence[str]) -> Reading:
         want = self.answers.get(question)
@@ -138,6 +151,10 @@ class TrainedReader:
         self._model = reader_model.load(self.folder, base, dtype)
         self._manifest = reader_model.read_manifest(self.folder)
         self._tok = AutoTokenizer.from_pretrained(str(base))
+
+    def run(self, question: Question, passages: Sequence[str]) -> Reading:
+        """The ``Reader`` seam: the model reads the question's text (see ``read``)."""
+        return self.read(question.text, passages)
 
     def read(self, question: str, passages: Sequence[str]) -> Reading:
         self.warm_up()

@@ -12,7 +12,6 @@ atomically; ``resume=True`` continues from there exactly.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import sys
@@ -23,6 +22,8 @@ from typing import Any
 
 from embeddings.e5image import file_sha256
 from qa.reading import model as reader_model
+from qa.reading.checkpoint import load_checkpoint as _load_checkpoint
+from qa.reading.checkpoint import save_checkpoint
 from qa.reading.examples import Example, article_negatives, licence_of, load_squad
 from qa.reading.features import MAX_LEN, STRIDE, Window, training_window
 
@@ -152,7 +153,7 @@ def train(files: list[Path], out: Path, base: Path, cfg: TrainConfig, resume: bo
         opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
     )
     ckpt = out / "checkpoint"
-    step = _load_checkpoint(ckpt, model, opt, sched) if resume else 0
+    step = _load_checkpoint(ckpt, model, opt, sched, _log) if resume else 0
     bf16 = resolve_dtype(cfg.dtype) == "bf16"
     _loop(model, opt, sched, windows, cfg, step, total, per_epoch, ckpt, tokenizer, bf16)
     manifest = {
@@ -186,6 +187,7 @@ def _loop(model, opt, sched, windows, cfg, step, total, per_epoch, ckpt, tokeniz
         bar.update(1)
         if time.monotonic() - last_save > cfg.checkpoint_minutes * 60 or step == total:
             _save_checkpoint(ckpt, model, opt, sched, step)
+            _log(f"checkpoint at step {step}")
             last_save = time.monotonic()
     bar.close()
     model.eval()
@@ -207,38 +209,7 @@ def _step(model, opt, sched, batch, bf16: bool) -> float:
     return loss.item()
 
 
-def _save_checkpoint(ckpt: Path, model, opt, sched, step: int) -> None:
-    import torch
-
-    ckpt.mkdir(parents=True, exist_ok=True)
-    state = {
-        "step": step,
-        "model": reader_model.trained_state(model),
-        "opt": opt.state_dict(),
-        "sched": sched.state_dict(),
-        "rng": torch.get_rng_state(),
-    }
-    tmp = ckpt / "state.pt.tmp"
-    torch.save(state, tmp)
-    os.replace(tmp, ckpt / "state.pt")
-    (ckpt / "progress.json").write_text(json.dumps({"step": step, "time": time.time()}))
-    _log(f"checkpoint at step {step}")
-
-
-def _load_checkpoint(ckpt: Path, model, opt, sched) -> int:
-    import torch
-
-    path = ckpt / "state.pt"
-    if not path.is_file():
-        _log("no checkpoint to resume from; starting at step 0")
-        return 0
-    state = torch.load(path, weights_only=False)
-    model.load_state_dict(state["model"], strict=False)
-    opt.load_state_dict(state["opt"])
-    sched.load_state_dict(state["sched"])
-    torch.set_rng_state(state["rng"])
-    _log(f"resumed at step {state['step']}")
-    return int(state["step"])
+_save_checkpoint = save_checkpoint  # a module attribute, so a test can make it die
 
 
 def _log(msg: str) -> None:

@@ -1,3 +1,2 @@
-"""The records that cross layers: a retrieved passage (Hit), what a search may be
-restricted to (Filters), an answer and its streamed parts (Answer, Delta, Turn).
-"""
+"""The records that cross layers: Hit and Filters (retrieval), Question (analysed once),
+Answer, Delta and Turn (answers and their streamed parts)."""

@@ -1,14 +1,16 @@
 """The answer records: what ``Answerer.ask`` returns and ``Answerer.stream`` yields.
 
->>> t = Turn("user", "Hà Lan đầu tư bao nhiêu?")
->>> Answer("q", "q", "Không tìm thấy.", (), True, "vi").to_dict()["refused"]
+>>> t = Turn(role="user", content="Hà Lan đầu tư bao nhiêu?")
+>>> a = Answer(question="q", query="q", text="Không tìm thấy.", citations=(), refused=True,
+...            language="vi")
+>>> a.refused
 True
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from qa.records.hit import Hit
 
@@ -28,7 +30,7 @@ def markers(text: str) -> list[int]:
 ROLES = ("system", "user", "assistant")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Turn:
     """One message of a conversation, oldest first in a history list.
 
@@ -54,10 +56,10 @@ class Turn:
         role = item.get("role")
         if role not in ("user", "assistant"):
             raise ValueError(f"history role must be 'user' or 'assistant', got {role!r}")
-        return cls(item["role"], item.get("content", ""))
+        return cls(role=item["role"], content=item.get("content", ""))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Span:
     """Character offsets into a cleaned article: the part of a passage that supports a claim."""
 
@@ -66,7 +68,7 @@ class Span:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Timings:
     """Where the time went, in milliseconds, plus the generator's token counts.
 
@@ -86,13 +88,14 @@ class Timings:
     read_ms: float = 0.0  # the reader over every retrieved passage
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Answer:
     """A finished answer.
 
     ``citations[i]`` is the passage that marker ``[i+1]`` in ``text`` points to, and
     ``highlights[i]`` the exact characters of it the answer was read from. ``passages`` are
-    all the passages the reader read.
+    all the passages the reader read. Its public JSON form, versioned, is
+    ``qa.interfaces.rest_models.AnswerOut``.
     """
 
     question: str
@@ -111,26 +114,8 @@ class Answer:
         """The highlight of each citation, in order (None where a citation has none)."""
         return list(self.highlights) + [None] * (len(self.citations) - len(self.highlights))
 
-    def to_dict(self) -> dict:
-        """The JSON form used by ``hoidap ask --json`` and the REST API."""
-        return {
-            "question": self.question,
-            "query": self.query,
-            "answer": self.text,
-            "refused": self.refused,
-            "language": self.language,
-            "citations": [
-                {**c.to_dict(), "highlight": [h.start, h.end] if h else None}
-                for c, h in zip(self.citations, self.cited_spans(), strict=True)
-            ],
-            "passages": [p.to_dict() for p in self.passages],
-            "timings": asdict(self.timings),
-            "span": self.span,
-            "p_no_answer": self.p_no_answer,
-        }
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Delta:
     """A piece of answer text, streamed as the generator writes it."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date as _date
 
 # ASCII digits only: ``\\d`` also matches Arabic-Indic and full-width digits, which
@@ -88,14 +88,17 @@ def _names(value: object, name: str) -> frozenset[str] | None:
     return frozenset(items)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hit:
     """One retrieved passage, best first in a result list.
 
-    ``text == article_text[start:end]`` of the cleaned article ``doc_id``.
+    ``text == article_text[start:end]`` of the cleaned article ``doc_id``. Its public JSON
+    form, scores left out, is ``qa.interfaces.rest_models.PassageOut``.
 
-    >>> Hit("a", "a#0", "Đoạn", 0.5, "Tiêu đề", "2025-12-24", 0, 4).to_dict()["chunk_id"]
-    'a#0'
+    >>> h = Hit(doc_id="a", chunk_id="a#0", text="Đoạn", score=0.5, title="Tiêu đề",
+    ...         date="2025-12-24", start=0, end=4)
+    >>> h.chunk_id, h.end - h.start == len(h.text)
+    ('a#0', True)
     """
 
     doc_id: str
@@ -110,11 +113,8 @@ class Hit:
     dense: float = 0.0  # cosine similarity of the passage to the query
     lexical: float = 0.0  # BM25 score (accented or folded, by query)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Filters:
     """Optional restrictions on what may be retrieved, checked when made (``FilterError``).
 

@@ -18,7 +18,7 @@ import numpy as np
 from qa.retrieval.language import ENGLISH, UNACCENTED, VIETNAMESE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FusionWeights:
     """BM25 weight per query language (the dense weight is one minus it)."""
 

@@ -1,7 +1,8 @@
 """A conversation's questions made standalone: the search query for a follow-up.
 
->>> standalone_query("Còn với Quảng Châu thì sao?",
-...                  [{"role": "user", "content": "Hà Nội hợp tác với Viêng Chăn ra sao?"}])
+>>> from qa.retrieval.retriever import analyse
+>>> standalone(analyse("Còn với Quảng Châu thì sao?"),
+...            [{"role": "user", "content": "Hà Nội hợp tác với Viêng Chăn ra sao?"}]).text
 'Hà Nội hợp tác với Quảng Châu ra sao?'
 """
 
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from qa.records.answer import Turn
+from qa.records.question import Question
 from qa.retrieval.condense import condense
-from qa.retrieval.retriever import QueryError, clean_query
+from qa.retrieval.retriever import QueryError, analyse
 
 MAX_HISTORY = 50  # turns kept: a follow-up needs the last few questions, not a whole log
 
@@ -28,21 +30,28 @@ def _turns(history: Iterable[Turn | dict] | None) -> list[Turn]:
     return turns[-MAX_HISTORY:]
 
 
-def standalone_query(question: str, history: Iterable[Turn | dict] | None) -> str:
-    """The search query for ``question`` asked after ``history`` (``QueryError`` if unusable).
+def standalone(question: Question, history: Iterable[Turn | dict] | None) -> Question:
+    """What to search for ``question`` asked after ``history``: ``question`` itself, or
+    the standalone question a follow-up stands for (``follow_up=True``), analysed once.
+    ``QueryError`` for an unusable history.
 
-    >>> standalone_query("Còn với Quảng Châu thì sao?",
-    ...                  [{"role": "user", "content": "Hà Nội hợp tác với Viêng Chăn ra sao?"}])
-    'Hà Nội hợp tác với Quảng Châu ra sao?'
+    >>> q = standalone(analyse("Còn với Quảng Châu thì sao?"),
+    ...                [{"role": "user", "content": "Hà Nội hợp tác với Viêng Chăn ra sao?"}])
+    >>> q.text, q.follow_up
+    ('Hà Nội hợp tác với Quảng Châu ra sao?', True)
     """
-    return condense(clean_query(question), standalone_questions(_turns(history)))
+    query = condense(question.text, standalone_questions(_turns(history)))
+    return question if query == question.text else analyse(query, follow_up=True)
 
 
 def standalone_questions(history: list[Turn]) -> list[str]:
     """Each earlier user question made standalone, in order.
 
-    >>> standalone_questions([Turn("user", "Hà Nội hợp tác với Viêng Chăn ra sao?"),
-    ...                       Turn("assistant", "..."), Turn("user", "Còn Quảng Châu?")])
+    >>> standalone_questions([
+    ...     Turn(role="user", content="Hà Nội hợp tác với Viêng Chăn ra sao?"),
+    ...     Turn(role="assistant", content="..."),
+    ...     Turn(role="user", content="Còn Quảng Châu?"),
+    ... ])
     ['Hà Nội hợp tác với Viêng Chăn ra sao?', 'Hà Nội hợp tác với Quảng Châu ra sao?']
     """
     done: list[str] = []

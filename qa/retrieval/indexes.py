@@ -46,7 +46,7 @@ def ensure_default_index(folder: Path, encoder, progress: Progress | None = None
     ingest(open_index(folder, encoder), report.articles, encoder, say)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ArticleRow:
     """One line of an article list: ``group`` is the near-duplicate group's first id."""
 
@@ -61,6 +61,13 @@ class ArticleRow:
 def list_articles(store: IndexStore) -> list[ArticleRow]:
     """Every article of an index, oldest first (undated first), with its duplicate group."""
     return [
-        ArticleRow(a.id, a.title, a.date, a.source, store.groups.get(a.id, a.id), len(a.text))
+        ArticleRow(
+            id=a.id,
+            title=a.title,
+            date=a.date,
+            source=a.source,
+            group=store.groups.get(a.id, a.id),
+            chars=len(a.text),
+        )
         for a in sorted(store.articles.values(), key=lambda a: (a.date or "", a.id))
     ]

@@ -31,8 +31,9 @@ _ENGLISH_WORDS = frozenset(
 _WORD = re.compile(r"[a-z]+")
 
 
-def query_language(query: str) -> str:
-    """``"vi"``, ``"vi-folded"`` or ``"en"``.
+def query_language(query: str, folded: str | None = None) -> str:
+    """``"vi"``, ``"vi-folded"`` or ``"en"``; ``folded`` is ``fold_text(query)`` when the
+    caller has it already (``qa.retrieval.retriever.analyse`` does).
 
     >>> query_language("Hà Lan đầu tư bao nhiêu?")
     'vi'
@@ -43,7 +44,7 @@ def query_language(query: str) -> str:
     >>> query_language("What did Pérez say?")
     'en'
     """
-    words = _WORD.findall(fold_text(query))
+    words = _WORD.findall(fold_text(query) if folded is None else folded)
     # Count English words on the accented text: "thế" folds to "the" but is not English.
     english = sum(w in _ENGLISH_WORDS for w in re.findall(r"\w+", query.lower()))
     invalid = sum(not _SYLLABLE.match(w) for w in words)

@@ -1,7 +1,9 @@
-"""Hybrid retrieval: dense (FAISS) and Vietnamese-aware BM25, fused per query.
+"""Hybrid retrieval: dense (FAISS) and Vietnamese-aware BM25, fused per query; the
+``Retriever`` seam the ``Answerer`` calls, and ``analyse``, which every question goes
+through once.
 
->>> from qa import Retriever          # doctest: +SKIP
->>> r = Retriever.load()              # doctest: +SKIP
+>>> from qa import HybridRetriever    # doctest: +SKIP
+>>> r = HybridRetriever.load()        # doctest: +SKIP
 >>> r.search("Hà Lan đầu tư bao nhiêu vào Hà Nội?", k=3)[0].title   # doctest: +SKIP
 'Tăng cường đối ngoại, tạo nền tảng phát triển bền vững bước vào năm 2026'
 """
@@ -10,13 +12,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from corpus.normalize import normalize_text
+from corpus.normalize import fold_text, normalize_text
 from embeddings.manifest import EncoderInfo
 from embeddings.store import IndexStore
 from qa.records.hit import SEARCH_MAX_K, Filters, Hit, QueryError, check_k
+from qa.records.question import Question
 from qa.retrieval.fusion import FusionWeights, fuse
 from qa.retrieval.gazetteer import with_vietnamese_names
 from qa.retrieval.language import ENGLISH, english_anchors, query_language
@@ -71,6 +75,20 @@ def clean_query(query: str) -> str:
     return text
 
 
+def analyse(text: str, *, follow_up: bool = False) -> Question:
+    """``text`` as every step sees it, worked out once: cleaned (``clean_query``, so a
+    ``QueryError`` if unusable), its language and its folded form.
+
+    >>> q = analyse("  Ha  Noi o dau? ")
+    >>> q.text, q.language, q.folded
+    ('Ha Noi o dau?', 'vi-folded', 'ha noi o dau?')
+    """
+    clean = clean_query(text)
+    folded = fold_text(clean)
+    language = query_language(clean, folded)
+    return Question(text=clean, language=language, folded=folded, follow_up=follow_up)
+
+
 def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     """Indices of the ``n`` highest scores (unordered), without sorting all of them.
 
@@ -99,7 +117,24 @@ def spread(order, doc_ids: list[str], per_article: int = 2) -> list[int]:
     return first + rest
 
 
-class Retriever:
+@runtime_checkable
+class Retriever(Protocol):
+    """What the ``Answerer`` needs of a retriever: the ``k`` best passages for a question,
+    best first. Build it cheaply; load models in ``warm_up()``.
+
+    >>> class Nothing:
+    ...     def warm_up(self) -> None: ...
+    ...     def run(self, question, k=5, filters=None): return []
+    >>> isinstance(Nothing(), Retriever)
+    True
+    """
+
+    def warm_up(self) -> None: ...
+
+    def run(self, question: Question, k: int = 5, filters: Filters | None = None) -> list[Hit]: ...
+
+
+class HybridRetriever:
     """Search an index; the encoder must be the one the index was built with."""
 
     def __init__(
@@ -112,7 +147,7 @@ class Retriever:
         self._rows = {c.vid: row for row, c in enumerate(store.chunks)}
 
     @classmethod
-    def load(cls, index_dir: str | Path | None = None, encoder=None) -> Retriever:
+    def load(cls, index_dir: str | Path | None = None, encoder=None) -> HybridRetriever:
         """Open an index (the default one, built on first use, when none is given)."""
         from embeddings.encoder import default_encoder
         from qa.retrieval.indexes import default_index_dir, ensure_default_index
@@ -125,19 +160,26 @@ class Retriever:
         store.manifest.check_encoder(EncoderInfo.of(encoder), store.folder)
         return cls(store, encoder)
 
+    def warm_up(self) -> None:
+        """Load the encoder now: it loads on first use, and one short query is a use."""
+        self.encoder.encode_queries(["khởi động"])
+
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query``, best first.
+        """The ``k`` best passages for the text ``query``, best first (``run`` takes a Question).
 
         Raises ``QueryError`` for an unusable query, a ``k`` that is not a whole number
         from 1 to ``SEARCH_MAX_K`` (100), or ``filters`` that are not ``Filters``."""
-        text = clean_query(query)
+        return self.run(analyse(query), k, filters)
+
+    def run(self, question: Question, k: int = 5, filters: Filters | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``question``, best first (see ``search``)."""
         k = check_k(k, SEARCH_MAX_K)
         if filters is not None and not isinstance(filters, Filters):
             raise QueryError(f"filters must be a qa.Filters, not {type(filters).__name__}")
         allowed = self._allowed_rows(filters)
         if len(self.store.chunks) == 0 or (allowed is not None and len(allowed) == 0):
             return []
-        language = query_language(text)
+        text, language = question.text, question.language
         if language == ENGLISH:  # "Hanoi" -> "Hanoi (Hà Nội)": the articles' own spelling
             text = with_vietnamese_names(text)
         qvec = self.encoder.encode_queries([text])[0]
@@ -193,15 +235,15 @@ class Retriever:
     def _hit(self, row: int, score: float, dense: float, lexical: float) -> Hit:
         c = self.store.chunk(int(row))
         return Hit(
-            c.doc_id,
-            c.chunk_id,
-            c.text,
-            float(score),
-            c.title,
-            c.date,
-            c.start,
-            c.end,
-            c.source,
-            float(dense),
-            float(lexical),
+            doc_id=c.doc_id,
+            chunk_id=c.chunk_id,
+            text=c.text,
+            score=float(score),
+            title=c.title,
+            date=c.date,
+            start=c.start,
+            end=c.end,
+            source=c.source,
+            dense=float(dense),
+            lexical=float(lexical),
         )

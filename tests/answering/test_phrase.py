@@ -10,7 +10,7 @@ from qa.answering.answerer import _ENDS, _holding_end
 from qa.answering.phrase import load_phrase_template, phrase_messages, phrased, shown_limit
 from qa.generation.generator import GenerationStats
 
-STATS = GenerationStats(10, 3, 1.0, 2.0)
+STATS = GenerationStats(prompt_tokens=10, new_tokens=3, first_token_ms=1.0, total_ms=2.0)
 
 
 def limit(text: str, span: str, allowed=()) -> int | None:
@@ -80,7 +80,9 @@ def test_text_shows_from_the_span_s_appearance_then_stats_come_last():
     joined, text, out, _ = run(["Hà Lan ", "đầu tư ", "1,3 tỷ USD", " vào Hà Nội", "."])
     # the rest of the sentence waits until it is whole: it may yet add a number
     assert text == ["Hà Lan đầu tư 1,3 tỷ USD", " vào Hà Nội."]
-    assert out[-1] == GenerationStats(0, 5, 1.0, 2.0)
+    assert out[-1] == GenerationStats(
+        prompt_tokens=0, new_tokens=5, first_token_ms=1.0, total_ms=2.0
+    )
 
 
 def test_no_text_when_the_span_never_appears():

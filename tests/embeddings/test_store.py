@@ -13,7 +13,7 @@ from embeddings.ingest import ingest, remove
 from embeddings.manifest import IndexFolderError
 from embeddings.store import IndexStore
 from qa.retrieval.indexes import open_index
-from qa.retrieval.retriever import Retriever
+from qa.retrieval.retriever import HybridRetriever
 
 
 def build(folder, encoder, articles):
@@ -70,7 +70,7 @@ def test_remove_articles(tmp_path, encoder, articles):
     s = IndexStore.load(tmp_path / "idx")
     assert set(s.articles) == {"hl", "qc"}
     assert len(s.vectors) == len(s.chunks)
-    hits = Retriever(s, encoder).search("Viêng Chăn thỏa thuận", k=5)
+    hits = HybridRetriever(s, encoder).search("Viêng Chăn thỏa thuận", k=5)
     assert all(h.doc_id != "vc" for h in hits)
 
 

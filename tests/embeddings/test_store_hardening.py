@@ -78,7 +78,7 @@ else:  # what a REST upload does
         return store
     service._fresh_store = loaded_then_wait
     lines = [json.dumps(dict(id=a.id, title=a.title, text=a.text)) for a in numbered(me, 30)]
-    report = service.upload([Upload("batch.jsonl", "\\n".join(lines).encode())])
+    report = service.upload([Upload(name="batch.jsonl", data="\\n".join(lines).encode())])
     print(len(report.added))
 """
 

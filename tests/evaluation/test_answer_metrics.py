@@ -100,7 +100,17 @@ def _record(
 ) -> AnswerRecord:
     answerable = bool(sources) if answerable is None else answerable
     return AnswerRecord(
-        id, type, answerable, golds, answer, refused, cited, sources, valid, first, total
+        id=id,
+        type=type,
+        answerable=answerable,
+        golds=golds,
+        answer=answer,
+        refused=refused,
+        cited_docs=cited,
+        sources=sources,
+        markers_valid=valid,
+        first_token_ms=first,
+        total_ms=total,
     )
 
 

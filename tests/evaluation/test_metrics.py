@@ -37,13 +37,29 @@ def test_source_matches(doc_id: str, source: str, expected: bool) -> None:
 def _hand_records() -> list[EvalRecord]:
     d_list = tuple(f"x{i}" for i in range(10)) + ("d9",)  # the hit is at rank 11
     return [
-        EvalRecord("A", "fact", ("000",), ("001_x", "000_a", "000_a", "002"), 10.0),  # rank 2
         EvalRecord(
-            "B", "fact", ("Title/3",), ("Title/31", "Title/30", "x", "y", "z", "Title/3"), 20.0
+            id="A",
+            type="fact",
+            sources=("000",),
+            retrieved=("001_x", "000_a", "000_a", "002"),
+            latency_ms=10.0,
+        ),  # rank 2
+        EvalRecord(
+            id="B",
+            type="fact",
+            sources=("Title/3",),
+            retrieved=("Title/31", "Title/30", "x", "y", "z", "Title/3"),
+            latency_ms=20.0,
         ),  # rank 6
-        EvalRecord("C", "list", ("d1", "d2"), ("d2",), 30.0),  # rank 1
-        EvalRecord("D", "list", ("d9",), d_list, 40.0),  # rank 11: beyond every cut-off
-        EvalRecord("E", "list", (), ("d1",), 50.0),  # unanswerable: not scored
+        EvalRecord(
+            id="C", type="list", sources=("d1", "d2"), retrieved=("d2",), latency_ms=30.0
+        ),  # rank 1
+        EvalRecord(
+            id="D", type="list", sources=("d9",), retrieved=d_list, latency_ms=40.0
+        ),  # rank 11: beyond every cut-off
+        EvalRecord(
+            id="E", type="list", sources=(), retrieved=("d1",), latency_ms=50.0
+        ),  # unanswerable: not scored
     ]
 
 
@@ -67,7 +83,10 @@ def test_hand_computed_report() -> None:
 
 
 def test_to_dict_is_strict_json_and_flat() -> None:
-    records = [*_hand_records(), EvalRecord("F", "none", (), (), 1.0)]
+    records = [
+        *_hand_records(),
+        EvalRecord(id="F", type="none", sources=(), retrieved=(), latency_ms=1.0),
+    ]
     data = json.loads(json.dumps(retrieval_report(records).to_dict(), allow_nan=False))
     assert data["overall"]["recall@5"] == pytest.approx(0.5)
     assert data["overall"]["mrr@10"] == pytest.approx(1.6666667 / 4)
@@ -83,7 +102,10 @@ def test_to_dict_is_strict_json_and_flat() -> None:
 
 
 def test_format_table() -> None:
-    records = [*_hand_records(), EvalRecord("F", "none", (), (), 1.0)]
+    records = [
+        *_hand_records(),
+        EvalRecord(id="F", type="none", sources=(), retrieved=(), latency_ms=1.0),
+    ]
     lines = retrieval_report(records).format_table().splitlines()
     assert lines[0].split() == ["type", "n", "unans", "R@1", "R@5", "R@10", "MRR@10"]
     assert lines[1].split() == ["overall", "4", "2", "0.250", "0.500", "0.750", "0.417"]
@@ -100,7 +122,15 @@ def _random_records(rng: random.Random, n: int) -> list[EvalRecord]:
         sources = tuple(d.split("_")[0] for d in rng.sample(docs, rng.choice([0, 1, 1, 2])))
         retrieved = tuple(rng.choice(docs) for _ in range(rng.randrange(13)))
         kind = rng.choice(["a", "b", "c"])
-        records.append(EvalRecord(f"q{i}", kind, sources, retrieved, rng.uniform(1, 100)))
+        records.append(
+            EvalRecord(
+                id=f"q{i}",
+                type=kind,
+                sources=sources,
+                retrieved=retrieved,
+                latency_ms=rng.uniform(1, 100),
+            )
+        )
     return records
 
 
@@ -126,8 +156,10 @@ def test_properties_on_random_records(seed: int) -> None:
 
 def test_repeated_ids_keep_their_first_position() -> None:
     # A repeat of a miss still takes a slot: the hit moves from rank 2 to rank 3.
-    once = EvalRecord("q", "t", ("a",), ("b", "a"), 1.0)
-    twice = EvalRecord("q", "t", ("a",), ("b", "b", "a", "a"), 1.0)
+    once = EvalRecord(id="q", type="t", sources=("a",), retrieved=("b", "a"), latency_ms=1.0)
+    twice = EvalRecord(
+        id="q", type="t", sources=("a",), retrieved=("b", "b", "a", "a"), latency_ms=1.0
+    )
     assert (first_hit_rank(once), first_hit_rank(twice)) == (2, 3)
 
 
@@ -147,7 +179,10 @@ def test_bad_arguments(ks: tuple[int, ...], message: str) -> None:
 
 
 def test_plot_writes_png(tmp_path) -> None:
-    records = [*_hand_records(), EvalRecord("F", "none", (), (), 1.0)]
+    records = [
+        *_hand_records(),
+        EvalRecord(id="F", type="none", sources=(), retrieved=(), latency_ms=1.0),
+    ]
     out = plot_report(retrieval_report(records), tmp_path / "sub" / "report.png")
     assert out == tmp_path / "sub" / "report.png"
     data = out.read_bytes()

@@ -25,7 +25,7 @@ def test_load_questions_reads_valid_file(tmp_path: Path) -> None:
     unanswerable = _line(id="q2", answers=[], sources=[], type="none", note="extra keys ok")
     path.write_text(_line() + "\n\n" + unanswerable + "\n", encoding="utf-8")
     first, second = load_questions(path)
-    assert first == Question("q1", "Ai?", ("Lan",), ("000",), "t")
+    assert first == Question(id="q1", question="Ai?", answers=("Lan",), sources=("000",), type="t")
     assert first.answerable and not second.answerable
     assert load_questions(dump_questions([first, second], tmp_path / "back.jsonl")) == [
         first,
@@ -113,7 +113,9 @@ def test_load_squad_articles_and_questions(tmp_path: Path) -> None:
     assert squad.articles[0].text == "Ủy ban hòa bình họp."  # normalized tone placement
     assert squad.articles[0].date is None
     first = squad.questions[0]
-    assert first == Question("a", "Ai họp?", ("Ủy ban", "ban"), ("Hoa_Binh/0",), "squad")
+    assert first == Question(
+        id="a", question="Ai họp?", answers=("Ủy ban", "ban"), sources=("Hoa_Binh/0",), type="squad"
+    )
     assert [q.sources for q in squad.questions] == [("Hoa_Binh/0",), ("Hoa_Binh/1",), ("Khac/0",)]
 
 
@@ -209,8 +211,12 @@ def test_squad2_impossible_question_is_unanswerable(tmp_path: Path) -> None:
     squad = load_squad(_v2(tmp_path))
     assert [a.id for a in squad.articles] == ["T/0"]
     answerable, impossible = squad.questions
-    assert answerable == Question("p", "Ai họp?", ("Ủy ban",), ("T/0",), "squad")
-    assert impossible == Question("i", "Khi nào giải tán?", (), (), "squad")
+    assert answerable == Question(
+        id="p", question="Ai họp?", answers=("Ủy ban",), sources=("T/0",), type="squad"
+    )
+    assert impossible == Question(
+        id="i", question="Khi nào giải tán?", answers=(), sources=(), type="squad"
+    )
     assert answerable.answerable and not impossible.answerable
 
 

@@ -61,8 +61,10 @@ def test_the_generator_bans_those_scripts_unless_the_prompt_holds_them():
     tok = ByteTokenizer(["Hà".encode(), "年".encode()])
     model = SimpleNamespace(config=SimpleNamespace(vocab_size=4))
     g = TransformersGenerator("x")
-    mask = g._suppress(model, tok, [Turn("user", "Khi nào?")])
+    mask = g._suppress(model, tok, [Turn(role="user", content="Khi nào?")])
     assert mask.tolist() == [False, True, False, False]
-    assert g._suppress(model, tok, [Turn("user", "Cơ mật viện (樞密院) là gì?")]) is None
+    assert (
+        g._suppress(model, tok, [Turn(role="user", content="Cơ mật viện (樞密院) là gì?")]) is None
+    )
     off = TransformersGenerator("x", ban_foreign=False)
-    assert off._suppress(model, tok, [Turn("user", "Khi nào?")]) is None
+    assert off._suppress(model, tok, [Turn(role="user", content="Khi nào?")]) is None

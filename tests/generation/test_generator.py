@@ -10,18 +10,18 @@ from qa.records.hit import Hit
 pytestmark = pytest.mark.model
 
 PASSAGE = Hit(
-    "hl", "hl#0",
-    "Đến hết năm 2024, Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội; kim ngạch xuất "
+    doc_id="hl", chunk_id="hl#0",
+    text="Đến hết năm 2024, Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội; kim ngạch xuất "
     "nhập khẩu giữa hai bên đạt khoảng 1,165 tỷ USD, trong đó Hà Nội xuất khẩu 791 triệu USD.",
-    1.0, "Tăng cường đối ngoại", "2025-12-25", 0, 160,
+    score=1.0, title="Tăng cường đối ngoại", date="2025-12-25", start=0, end=160,
 )  # fmt: skip
 
 
 def render_prompt(question: str, passages: list[Hit]) -> list[Turn]:
     """A system message shared by every prompt, then the passages and the question."""
     body = "\n\n".join(f"[{n}] {p.title}\n{p.text}" for n, p in enumerate(passages, 1))
-    return [Turn("system", load_phrase_template().system),
-            Turn("user", f"{body}\n\nCâu hỏi: {question}")]  # fmt: skip
+    return [Turn(role="system", content=load_phrase_template().system),
+            Turn(role="user", content=f"{body}\n\nCâu hỏi: {question}")]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_avoid_bans_the_first_token_of_a_rejected_answer(small):
 
 
 def test_stream_pieces_are_whole_characters(small):
-    msgs = [Turn("user", "Viết tên ba thành phố lớn của Việt Nam.")]
+    msgs = [Turn(role="user", content="Viết tên ba thành phố lớn của Việt Nam.")]
     pieces = [e for e in small.stream(msgs, 24) if isinstance(e, str)]
     assert pieces and all("\ufffd" not in p for p in pieces)
 
@@ -124,10 +124,10 @@ def test_no_chinese_unless_the_prompt_has_some(small):
     from qa.generation.foreign_scripts import foreign
     from qa.generation.generator import TransformersGenerator
 
-    msgs = [Turn("user", "Translate into Chinese: Hanoi is the capital of Vietnam.")]
+    msgs = [Turn(role="user", content="Translate into Chinese: Hanoi is the capital of Vietnam.")]
     allowed = TransformersGenerator("qwen2.5-0.5b", "fp32", ban_foreign=False)
     assert foreign(_text(allowed.stream(msgs, 16)))  # the model does write Chinese
     said = list(small.stream(msgs, 16))
     assert _text(said) and not foreign(_text(said))
-    quoted = [Turn("user", "用中文回答：越南的首都是哪里？")]
+    quoted = [Turn(role="user", content="用中文回答：越南的首都是哪里？")]
     assert foreign(_text(small.stream(quoted, 16)))  # the prompt has Chinese: allowed

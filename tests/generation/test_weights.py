@@ -63,7 +63,13 @@ def source(installed, monkeypatch) -> GgufSource:
     # Listed in text order on purpose: the order must come from the part numbers.
     packages = tuple(sorted(installed))
     sha = hashlib.sha256(_expected_bytes()).hexdigest()
-    fake = GgufSource("fake-gen", packages, "1.0", sha, "a fake generator")
+    fake = GgufSource(
+        alias="fake-gen",
+        packages=packages,
+        version="1.0",
+        sha256=sha,
+        description="a fake generator",
+    )
     monkeypatch.setitem(KNOWN, fake.alias, fake)
     return fake
 
@@ -97,7 +103,13 @@ def test_assemble_writes_verified_concatenation(source, tmp_path):
 
 
 def test_checksum_mismatch_raises_and_leaves_no_file(source, tmp_path):
-    bad = GgufSource(source.alias, source.packages, "1.0", "0" * 64, "bad")
+    bad = GgufSource(
+        alias=source.alias,
+        packages=source.packages,
+        version="1.0",
+        sha256="0" * 64,
+        description="bad",
+    )
     out = tmp_path / "out"
     with pytest.raises(GeneratorError, match="sha256.*pip install --force-reinstall"):
         assemble_gguf(bad, out / "model.gguf", say=lambda _: None)

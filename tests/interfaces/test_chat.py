@@ -156,8 +156,27 @@ def test_filters_reach_retrieval(service):
 
 def test_article_text_is_escaped_everywhere():
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
-    hit = Hit("x", "x#0", evil, 1.0, evil, "2025-01-01", 0, len(evil), source=evil)
-    answer = Answer("q", "q", "a [1]", (hit,), False, "vi", (Span("x", 0, 8),), (hit,))
+    hit = Hit(
+        doc_id="x",
+        chunk_id="x#0",
+        text=evil,
+        score=1.0,
+        title=evil,
+        date="2025-01-01",
+        start=0,
+        end=len(evil),
+        source=evil,
+    )
+    answer = Answer(
+        question="q",
+        query="q",
+        text="a [1]",
+        citations=(hit,),
+        refused=False,
+        language="vi",
+        highlights=(Span(doc_id="x", start=0, end=8),),
+        passages=(hit,),
+    )
     html = sources_html(answer, {"x": Article(id="x", title=evil, text=evil)})
     assert "<script>" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "onerror=alert(2)&gt;" in html
@@ -165,8 +184,26 @@ def test_article_text_is_escaped_everywhere():
 
 
 def test_highlight_marks_exactly_the_span():
-    hit = Hit("a", "a#0", "Một. Hai ba. Bốn.", 1.0, "T", None, 10, 27)
-    answer = Answer("q", "q", "x [1]", (hit,), False, "vi", (Span("a", 15, 22),), (hit,))
+    hit = Hit(
+        doc_id="a",
+        chunk_id="a#0",
+        text="Một. Hai ba. Bốn.",
+        score=1.0,
+        title="T",
+        date=None,
+        start=10,
+        end=27,
+    )
+    answer = Answer(
+        question="q",
+        query="q",
+        text="x [1]",
+        citations=(hit,),
+        refused=False,
+        language="vi",
+        highlights=(Span(doc_id="a", start=15, end=22),),
+        passages=(hit,),
+    )
     assert "<mark class='hd-mark'>Hai ba.</mark>" in sources_html(answer, {})
 
 
@@ -178,8 +215,11 @@ def test_safe_stem_never_yields_a_path():
 
 def test_upload_adds_lists_and_remove_takes_away(service):
     page = "Mèo Mun đoạt giải\n\nNgày 3/1/2026, chú mèo Mun đoạt giải nhất cuộc thi mèo đẹp Hà Nội."
-    bad = [Upload("../evil.exe", b"MZ"), Upload("big.txt", b"a" * (MAX_UPLOAD_BYTES + 1))]
-    summary = chat.upload(service, [Upload("../../meo mun.txt", page.encode()), *bad])
+    bad = [
+        Upload(name="../evil.exe", data=b"MZ"),
+        Upload(name="big.txt", data=b"a" * (MAX_UPLOAD_BYTES + 1)),
+    ]
+    summary = chat.upload(service, [Upload(name="../../meo mun.txt", data=page.encode()), *bad])
     assert "Đã thêm 1 bài" in summary and "meo\\_mun" in summary
     assert "evil.exe" in summary and "big.txt" in summary and summary.count("❌") == 2
     assert "chỉ nhận tệp" in summary and "vượt quá giới hạn" in summary  # Vietnamese reasons
@@ -193,13 +233,15 @@ def test_upload_adds_lists_and_remove_takes_away(service):
 
 def test_upload_of_only_bad_files_changes_nothing(service):
     before = [r.id for r in service.articles()]
-    summary = chat.upload(service, [Upload("x.txt", b"\x00\xff\x00\xfe" * 100)])
+    summary = chat.upload(service, [Upload(name="x.txt", data=b"\x00\xff\x00\xfe" * 100)])
     assert "Đã thêm 0 bài" in summary and "❌" in summary
     assert [r.id for r in service.articles()] == before
     assert "nhị phân" in summary
     with pytest.raises(UploadError):
-        service.upload([Upload(f"{i}.txt", b"x") for i in range(51)])
-    assert "tối đa 50 tệp" in chat.upload(service, [Upload(f"{i}.txt", b"x") for i in range(51)])
+        service.upload([Upload(name=f"{i}.txt", data=b"x") for i in range(51)])
+    assert "tối đa 50 tệp" in chat.upload(
+        service, [Upload(name=f"{i}.txt", data=b"x") for i in range(51)]
+    )
 
 
 def test_basic_auth_guards_the_ui_and_the_api(service):
@@ -218,7 +260,10 @@ def test_article_rows_mark_duplicates():
     from qa.interfaces.service import ArticleRow
 
     rows = chat.article_rows(
-        [ArticleRow("b", "T", None, "vn", "a", 9), ArticleRow("a", "T", "2025-01-01", None, "a", 9)]
+        [
+            ArticleRow(id="b", title="T", date=None, source="vn", group="a", chars=9),
+            ArticleRow(id="a", title="T", date="2025-01-01", source=None, group="a", chars=9),
+        ]
     )
     assert rows[0][-1] == "trùng: a" and rows[1][-1] == "" and rows[0][1] == ""
 

@@ -6,7 +6,8 @@ from fakes import FakeEncoder
 from corpus.bundled import questions_path, seeds_dir
 from qa.interfaces.cli.main import main
 
-HITS_KEYS = {"doc_id", "chunk_id", "score", "title", "date", "text", "start", "end"}
+# schema version 1 (docs/api.md); scores are under "debug"
+HITS_KEYS = {"doc_id", "chunk_id", "title", "date", "source", "text", "start", "end"}
 
 
 @pytest.fixture
@@ -28,10 +29,13 @@ def test_search_json_contract(cli, capsys):
     capsys.readouterr()
     assert cli("search", "Hà Lan đầu tư bao nhiêu vào Hà Nội?", "--k", "3", "--json") == 0
     out = json.loads(capsys.readouterr().out)
+    assert out["schema_version"] == 1 and set(out) == {"schema_version", "query", "hits", "debug"}
     assert out["query"] == "Hà Lan đầu tư bao nhiêu vào Hà Nội?"
     assert len(out["hits"]) == 3
     assert all(set(h) == HITS_KEYS for h in out["hits"])
     assert out["hits"][0]["doc_id"] == "000_7de53399bb164004"
+    scores = [s["score"] for s in out["debug"]["scores"]]  # one per hit, best first
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
 
 
 def test_search_text_output(cli, capsys):
@@ -117,6 +121,8 @@ def test_ask_json_is_the_answer_record(cli, capsys, fake_generator):
     assert cli("ask", ASKED, "--json") == 0
     out = json.loads(capsys.readouterr().out)
     assert {"answer", "citations", "refused", "timings", "passages", "span"} <= set(out)
+    assert out["schema_version"] == 1 and 0 <= out["debug"]["p_no_answer"] <= 1
+    assert "score" not in out["passages"][0] and "p_no_answer" not in out  # under "debug"
     assert out["citations"][0]["doc_id"] == "000_7de53399bb164004" and out["refused"] is False
     assert out["span"] == SPAN and out["answer"] == SENTENCE[:-1] + " [1]."
 

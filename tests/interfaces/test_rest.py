@@ -20,7 +20,13 @@ QUESTION = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
 SPAN = "trên 1,3 tỷ USD"  # what the (fake) reader answers, verbatim from the "hl" article
 REPLY = "Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội."  # the generator's sentence around it
 ANSWER = "Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội [1]."  # the marker before the period
-HIT_KEYS = {"doc_id", "chunk_id", "score", "title", "date", "text", "start", "end", "source"}
+# The public schema, version 1 (docs/api.md): scores live under "debug", outside it.
+PASSAGE_KEYS = {"doc_id", "chunk_id", "title", "date", "source", "start", "end", "text"}
+ANSWER_KEYS = {"schema_version", "question", "query", "answer", "refused", "language", "span",
+               "citations", "passages", "timings", "debug"}  # fmt: skip
+TIMING_KEYS = {"retrieve_ms", "read_ms", "first_token_ms", "total_ms", "prompt_tokens",
+               "new_tokens", "reused_tokens", "prefill_tps", "decode_tps"}  # fmt: skip
+SCORE_KEYS = {"chunk_id", "score", "dense", "lexical"}
 
 
 @pytest.fixture(autouse=True)
@@ -92,8 +98,13 @@ def test_search_returns_hits_with_their_source(client):
     body = r.json()
     assert body["query"] == "  Hà Lan đầu tư  "  # as given, not normalized
     assert len(body["hits"]) == 2
-    assert all(set(h) >= HIT_KEYS for h in body["hits"])
+    assert set(body) == {"schema_version", "query", "hits", "debug"}
+    assert body["schema_version"] == 1
+    assert all(set(h) == PASSAGE_KEYS for h in body["hits"])  # no scores among them
     assert body["hits"][0]["doc_id"] == "hl" and body["hits"][0]["date"] == "2025-12-25"
+    scores = body["debug"]["scores"]  # one per hit, in order
+    assert [s["chunk_id"] for s in scores] == [h["chunk_id"] for h in body["hits"]]
+    assert all(set(s) == SCORE_KEYS for s in scores) and scores[0]["score"] >= scores[1]["score"]
 
 
 def test_search_filters_by_doc_ids_and_dates(client):
@@ -153,6 +164,13 @@ def test_docs_and_openapi_are_served(client):
     assert spec["info"]["title"] == "hoidap"
     assert {"/api/ask", "/api/search", "/api/health", "/api/articles"} <= set(spec["paths"])
     assert spec["paths"]["/api/ask"]["post"]["summary"]
+    # the response schemas are published, not just "any object"
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["AnswerOut"]["properties"]) == ANSWER_KEYS
+    assert set(schemas["SearchOut"]["properties"]) == {"schema_version", "query", "hits", "debug"}
+    ok = spec["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]
+    assert ok["application/json"]["schema"] == {"$ref": "#/components/schemas/AnswerOut"}
+    assert "text/event-stream" in ok
 
 
 # --- ask -------------------------------------------------------------------------------
@@ -162,15 +180,24 @@ def test_ask_answers_with_citations_and_timings(client):
     r = ask(client)
     assert r.status_code == 200
     body = r.json()
-    assert body["answer"] == ANSWER and body["refused"] is False
-    assert body["span"] == SPAN and body["p_no_answer"] == pytest.approx(0.1)
+    assert set(body) == ANSWER_KEYS and body["schema_version"] == 1
+    assert body["answer"] == ANSWER and body["refused"] is False and body["language"] == "vi"
+    assert body["span"] == SPAN and body["debug"]["p_no_answer"] == pytest.approx(0.1)
     cite = body["citations"][0]
+    assert set(cite) == PASSAGE_KEYS | {"highlight"}
+    assert all(set(p) == PASSAGE_KEYS for p in body["passages"])
+    scores = body["debug"]["scores"]  # one per passage, in order
+    assert [s["chunk_id"] for s in scores] == [p["chunk_id"] for p in body["passages"]]
     assert cite["doc_id"] == "hl" and cite["title"] == "Hà Nội và Hà Lan"
     assert cite["date"] == "2025-12-25" and "1,3 tỷ USD" in cite["text"]
     start, end = cite["highlight"]  # the span's offsets in the whole article
     assert client.get("/api/articles/hl").json()["text"][start:end] == SPAN
     timings = body["timings"]
-    assert timings["total_ms"] > 0 and timings["new_tokens"] == len(REPLY.split())
+    assert (
+        set(timings) == TIMING_KEYS
+        and timings["total_ms"] > 0
+        and timings["new_tokens"] == len(REPLY.split())
+    )
     assert timings["read_ms"] > 0
     for removed in ("confidence", "check_yes", "grounding", "focus", "unanchored"):
         assert removed not in body
@@ -202,7 +229,8 @@ def test_unanswered_question_is_a_refusal(make_client, stream):
     r = ask(make_client(generator, answers={}), stream=stream)
     body = sse_events(r.text)[-1][1] if stream else r.json()
     assert body["refused"] is True and body["span"] is None and body["citations"] == []
-    assert body["answer"].startswith("Không tìm thấy") and body["p_no_answer"] == 1.0
+    assert body["answer"].startswith("Không tìm thấy") and body["debug"]["p_no_answer"] == 1.0
+    assert set(body) == ANSWER_KEYS and body["schema_version"] == 1  # also the SSE answer
     assert generator.prompts == []  # nothing to phrase
     if stream:
         events = sse_events(r.text)
@@ -240,6 +268,7 @@ def test_ask_streams_server_sent_events(client, how):
     final = events[-1][1]
     assert streamed == ANSWER == final["answer"]
     assert final["citations"][0]["doc_id"] == "hl" and final["span"] == SPAN
+    assert set(final) == ANSWER_KEYS and final["schema_version"] == 1  # as the JSON answer
 
 
 @pytest.mark.parametrize(

@@ -74,12 +74,12 @@ def bundled(tmp_path_factory, reader):
     from embeddings.encoder import default_encoder
     from qa.answering.answerer import Answerer
     from qa.retrieval.indexes import ensure_default_index
-    from qa.retrieval.retriever import Retriever
+    from qa.retrieval.retriever import HybridRetriever
 
     encoder = default_encoder()
     folder = tmp_path_factory.mktemp("bundled") / "idx"
     ensure_default_index(folder, encoder)
-    return Answerer(Retriever.load(folder, encoder), reader=reader, extractive=True)
+    return Answerer(HybridRetriever.load(folder, encoder), reader=reader, extractive=True)
 
 
 def test_follow_up_is_answered_from_the_conversation(bundled):

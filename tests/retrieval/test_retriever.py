@@ -3,14 +3,14 @@ import pytest
 from embeddings.ingest import ingest
 from qa.records.hit import Filters
 from qa.retrieval.indexes import open_index
-from qa.retrieval.retriever import QueryError, Retriever
+from qa.retrieval.retriever import HybridRetriever, QueryError
 
 
 @pytest.fixture
 def retriever(tmp_path, encoder, articles):
     store = open_index(tmp_path / "idx", encoder)
     ingest(store, articles, encoder)
-    return Retriever(store, encoder)
+    return HybridRetriever(store, encoder)
 
 
 def test_hits_are_records_that_point_into_articles(retriever):

@@ -59,7 +59,7 @@ def check_request(question: str, args) -> Filters:
     >>> check_request("Hà Nội?", A(date_from=None, date_to=None, doc=["hl"], source=None)).doc_ids
     frozenset({'hl'})
     """
-    from qa.interfaces.cli.commands import UserError
+    from qa.interfaces.cli.output import UserError
     from qa.retrieval.retriever import clean_query
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
@@ -77,8 +77,7 @@ def run(args, retriever, say) -> int:
     from qa.answering.answerer import Answerer
     from qa.generation.generator import TransformersGenerator
     from qa.generation.weights import GeneratorError
-    from qa.interfaces.cli.commands import UserError
-    from qa.interfaces.cli.main import print_json
+    from qa.interfaces.cli.output import UserError, print_json
 
     filters = check_request(args.question, args)  # before the generator loads
     generator = None if args.extractive else TransformersGenerator(args.model, args.dtype)
@@ -95,8 +94,10 @@ def run(args, retriever, say) -> int:
                 final = event
     except (QueryError, GeneratorError) as exc:
         raise UserError(str(exc)) from exc
-    if args.json:
-        print_json(final.to_dict())
+    if args.json:  # the versioned schema of the REST API's answers
+        from qa.interfaces.rest_models import AnswerOut
+
+        print_json(AnswerOut.of(final).model_dump(mode="json"))
         return 0
     print()
     _print_sources(final)
@@ -117,12 +118,14 @@ def _print_sources(answer: Answer) -> None:
 def format_timings(answer: Answer) -> str:
     """One line: where the time went, and the generator's speeds.
 
+    >>> from dataclasses import replace
     >>> from qa.records.answer import Timings
-    >>> a = Answer("q", "q", "x", (), False, "vi", timings=Timings(12.0, 800.0, 2000.0, 300))
+    >>> t = Timings(retrieve_ms=12.0, first_token_ms=800.0, total_ms=2000.0, prompt_tokens=300)
+    >>> a = Answer(question="q", query="q", text="x", citations=(), refused=False,
+    ...            language="vi", timings=t)
     >>> format_timings(a)
     'retrieve 12 ms · first token 800 ms · total 2000 ms · prompt 300 tokens'
-    >>> a = Answer("q", "q", "x", (), False, "vi", timings=Timings(prompt_tokens=300,
-    ...                                                          reused_tokens=120))
+    >>> a = replace(a, timings=Timings(prompt_tokens=300, reused_tokens=120))
     >>> format_timings(a)
     'retrieve 0 ms · total 0 ms · prompt 300 tokens (120 reused)'
     """

@@ -7,10 +7,7 @@ import textwrap
 from pathlib import Path
 
 from embeddings.manifest import IndexFolderError
-
-
-class UserError(RuntimeError):
-    """An error the user can fix; printed without a traceback."""
+from qa.interfaces.cli.output import UserError, print_json
 
 
 def _say(message: str) -> None:
@@ -34,13 +31,13 @@ def _index_dir(args) -> Path:
 
 def _retriever(args):
     from qa.retrieval.indexes import ensure_default_index
-    from qa.retrieval.retriever import Retriever
+    from qa.retrieval.retriever import HybridRetriever
 
     encoder, folder = _encoder(), _index_dir(args)
     try:
         if not args.index:
             ensure_default_index(folder, encoder, _say)
-        return Retriever.load(folder, encoder)
+        return HybridRetriever.load(folder, encoder)
     except IndexFolderError as exc:
         raise UserError(str(exc)) from exc
 
@@ -72,7 +69,6 @@ def ask(args) -> int:
 
 def search(args) -> int:
     from qa.interfaces.cli.ask import check_request
-    from qa.interfaces.cli.main import print_json
     from qa.retrieval.retriever import QueryError
 
     filters = check_request(args.query, args)  # a bad query fails before any loading
@@ -80,9 +76,10 @@ def search(args) -> int:
         hits = _retriever(args).search(args.query, k=args.k, filters=filters)
     except QueryError as exc:
         raise UserError(str(exc)) from exc
-    if args.json:
-        keys = ("doc_id", "chunk_id", "score", "title", "date", "text", "start", "end")
-        print_json({"query": args.query, "hits": [{k: getattr(h, k) for k in keys} for h in hits]})
+    if args.json:  # the versioned schema of the REST API's search results
+        from qa.interfaces.rest_models import SearchOut
+
+        print_json(SearchOut.of(args.query, hits).model_dump(mode="json"))
         return 0
     if not hits:
         print("Không tìm thấy đoạn văn nào phù hợp. (No matching passage.)")
@@ -144,7 +141,6 @@ def remove(args) -> int:
 def articles(args) -> int:
     from dataclasses import asdict
 
-    from qa.interfaces.cli.main import print_json
     from qa.retrieval.indexes import list_articles
 
     rows = list_articles(_retriever(args).store)

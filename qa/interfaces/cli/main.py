@@ -14,12 +14,12 @@ hoidap serve [--host H] [--port P]  the chat UI and REST API (app.py)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
 from qa.interfaces.cli import ask as ask_command
 from qa.interfaces.cli import commands
+from qa.interfaces.cli.output import print_json  # noqa: F401 - where callers found it
 from qa.records.hit import SEARCH_MAX_K
 
 
@@ -135,11 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "hoidap: interrupted; the index on disk is unchanged or fully updated", file=sys.stderr
         )
         return 130
-
-
-def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":
