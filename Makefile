@@ -38,12 +38,12 @@ DATA ?= ../shared/datasets/qa
 XQUAD ?= ../shared/benchmarks/xquad-vi
 HOIDAP := $(VENV)/bin/hoidap
 
-eval:  # the dev sets (decide on these) and XQuAD-vi (report only); figures in eval-out/
-	$(HOIDAP) eval --squad $(DATA)/viquad1.0/dev_ViQuAD.json --gold-passage --out eval-out/viquad-dev-gold.jsonl
+eval:  # the figures of docs/reader.md: dev sets (decide on these), XQuAD-vi (report only); in eval-out/
+	$(HOIDAP) eval --squad $(DATA)/viquad1.0/dev_ViQuAD.json --every 10 --extractive --out eval-out/viquad-dev-open.jsonl
 	$(HOIDAP) eval --squad $(DATA)/mailong25-vi-squad2/dev-v2.0.json --gold-passage --out eval-out/mailong-dev-gold.jsonl
-	$(HOIDAP) eval --squad $(DATA)/viquad1.0/dev_ViQuAD.json --every 5 --extractive --out eval-out/viquad-dev-open.jsonl
 	$(HOIDAP) eval --out eval-out/bundled.jsonl
-	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 5 --out eval-out/xquad-vi.jsonl
+	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 5 --extractive --out eval-out/xquad-vi.jsonl
+	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 5 --gold-passage --out eval-out/xquad-vi-gold.jsonl
 	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --questions-from $(XQUAD)/xquad.en.json --every 5 --extractive --out eval-out/xquad-en.jsonl
 
 eval-answers:  # answers + refusals + citations on the bundled question set
@@ -59,7 +59,7 @@ eval-retrieval:  # retrieval only on XQuAD-vi: Vietnamese, English and unaccente
 
 READER_DATA = $(DATA)/viquad1.0/train_ViQuAD.json $(DATA)/mailong25-vi-squad2/train-v2.0.json $(DATA)/th1nhng0/train_reg.json $(DATA)/th1nhng0/train_wiki.json $(DATA)/squad2-en/train-v2.0-first-10-articles.json
 
-train-reader:  # the shipped reader, reproduced (~90 min on 2 cores; run it with nohup; --resume continues)
+train-reader:  # the shipped reader, reproduced (~100 min on 2 cores; run it with nohup; --resume continues)
 	$(HOIDAP) train-reader --data $(READER_DATA) --out runs/reader --frozen-layers 4 --epochs 0.8
-	$(PY) scripts/fit_reader.py --reader runs/reader --limit 1200 --open 200 --write
+	$(PY) scripts/fit_reader.py --reader runs/reader --limit 800 --open 150 --write
 	@echo "to ship it: cp runs/reader/reader.safetensors runs/reader/manifest.json qa/reading/weights/"

@@ -186,9 +186,14 @@ def _settings(
     k, date_from, date_to, docs, outlets, retrieval_only, extractive=False
 ) -> chat.ChatSettings:
     return chat.ChatSettings(
-        int(k), (date_from or "").strip() or None, (date_to or "").strip() or None,
-        tuple(docs or ()), tuple(outlets or ()), bool(retrieval_only), bool(extractive),
-    )  # fmt: skip
+        k=int(k),
+        date_from=(date_from or "").strip() or None,
+        date_to=(date_to or "").strip() or None,
+        doc_ids=tuple(docs or ()),
+        sources=tuple(outlets or ()),
+        retrieval_only=bool(retrieval_only),
+        extractive=bool(extractive),
+    )
 
 
 def create_app(service: Service, auth: tuple[str, str] | None = None):

@@ -46,11 +46,16 @@ class Recording:
     def __init__(self, inner: TransformersGenerator):
         self.inner, self.name, self.prompts = inner, inner.name, []
 
-    def stream(self, messages, max_new_tokens=96, avoid=None):
+    def warm_up(self) -> None:
+        self.inner.warm_up()
+
+    def run(self, messages, max_new_tokens=96, avoid=None):
         _, tok = self.inner.load()
         ids = _chat_ids(tok, messages)
         self.prompts.append({"prompt": tok.decode(ids[0]), "max_new_tokens": max_new_tokens})
-        yield from self.inner.stream(messages, max_new_tokens, avoid)
+        yield from self.inner.run(messages, max_new_tokens, avoid)
+
+    stream = run
 
 
 def pct(values: list[float], q: float) -> float:

@@ -297,3 +297,10 @@ def test_latency_line_in_vietnamese():
 def test_answer_status_line_includes_the_reader(service):
     _, last = run(service, QUESTION)
     assert " · đọc " in last.status and "\n" not in last.status
+
+
+def test_the_page_s_settings_widgets_become_chat_settings():
+    import app
+
+    got = app._settings(3, " 2025-12-01 ", "", ["hl"], [], False, True)
+    assert got == chat.ChatSettings(k=3, date_from="2025-12-01", doc_ids=("hl",), extractive=True)
