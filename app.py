@@ -207,9 +207,14 @@ def create_app(service: Service, auth: tuple[str, str] | None = None):
     demo = build_ui(service, uploads)
     demo.queue(default_concurrency_limit=4, max_size=64)
     return gr.mount_gradio_app(
-        api, demo, path="/", css=CSS, footer_links=[], ssr_mode=False,
+        api,
+        demo,
+        path="/",
+        css=CSS,
+        footer_links=[],
+        ssr_mode=False,
         max_file_size=MAX_UPLOAD_BYTES,
-    )  # fmt: skip
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

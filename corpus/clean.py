@@ -25,19 +25,45 @@ from corpus.normalize import fold_text, normalize_text
 _MARKERS = frozenset(
     fold_text(m)
     for m in (
-        "Tin bài liên quan", "Các tin bài khác", "Tin khác", "Có thể bạn quan tâm", "Nên xem",
-        "Đọc nhiều", "Xem thêm", "Multimedia", "Bờ cõi biển đảo", "Tin liên quan",
-        "Bài liên quan", "Tin cùng chuyên mục", "Xem nhiều", "Tin mới", "Tin mới nhất",
-        "Tin nổi bật", "Đọc thêm", "Bài viết liên quan", "Tin đọc nhiều", "Video",
+        "Tin bài liên quan",
+        "Các tin bài khác",
+        "Tin khác",
+        "Có thể bạn quan tâm",
+        "Nên xem",
+        "Đọc nhiều",
+        "Xem thêm",
+        "Multimedia",
+        "Bờ cõi biển đảo",
+        "Tin liên quan",
+        "Bài liên quan",
+        "Tin cùng chuyên mục",
+        "Xem nhiều",
+        "Tin mới",
+        "Tin mới nhất",
+        "Tin nổi bật",
+        "Đọc thêm",
+        "Bài viết liên quan",
+        "Tin đọc nhiều",
+        "Video",
     )
-)  # fmt: skip
+)
 _WIDGETS = frozenset(
     fold_text(w)
     for w in (
-        "aa", "Phiên bản di động", "Xin chờ trong giây lát...", "Chia sẻ", "Bình luận",
-        "In bài", "Lưu bài", "Bản in", "Gửi bài", "Về đầu trang", "Quay lại", "Theo dõi",
+        "aa",
+        "Phiên bản di động",
+        "Xin chờ trong giây lát...",
+        "Chia sẻ",
+        "Bình luận",
+        "In bài",
+        "Lưu bài",
+        "Bản in",
+        "Gửi bài",
+        "Về đầu trang",
+        "Quay lại",
+        "Theo dõi",
     )
-)  # fmt: skip
+)
 _MEDIA_TAG = re.compile(
     r"^\[(?:video|infographics?|clip|photo|ảnh|podcast|emagazine|longform|audio)\]", re.I
 )

@@ -18,9 +18,7 @@ and a load checks those sums and the files' record counts (``embeddings.integrit
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -29,6 +27,14 @@ import numpy as np
 from corpus.article import Article, Chunk
 from corpus.chunk import ChunkerSettings
 from corpus.dedup import update_groups
+from embeddings.genfiles import (
+    articles_on_disk,
+    discard,
+    read_articles,
+    read_lines,
+    remove_superseded,
+    write_lines,
+)
 from embeddings.integrity import (
     check_counts,
     check_links,
@@ -39,8 +45,6 @@ from embeddings.integrity import (
 )
 from embeddings.lexical import LexicalIndex
 from embeddings.manifest import (
-    MANIFEST,
-    MANIFEST_TMP,
     EncoderInfo,
     IndexFolderError,
     IndexWriteError,
@@ -51,7 +55,7 @@ from embeddings.manifest import (
     write_manifest,
 )
 from embeddings.vectors import VectorIndex
-from embeddings.writelock import LOCK_FILE, index_lock
+from embeddings.writelock import index_lock
 
 _LOAD_TRIES = 3  # a commit elsewhere may delete the files a load is reading: retry then
 
@@ -96,9 +100,17 @@ class IndexStore:
         manifest = Manifest(encoder=encoder, chunker=settings.to_dict())
         empty = LexicalIndex.build([])
         return cls(
-            Path(folder), manifest, {}, {}, {}, {}, [], VectorIndex(encoder.dim), empty,
+            Path(folder),
+            manifest,
+            {},
+            {},
+            {},
+            {},
+            [],
+            VectorIndex(encoder.dim),
+            empty,
             replaces=replaces,
-        )  # fmt: skip
+        )
 
     @classmethod
     def load(cls, folder: Path) -> IndexStore:
@@ -119,10 +131,10 @@ class IndexStore:
         manifest = read_manifest(folder)
         verify_checksums(folder, manifest)
         try:
-            articles, checksums, groups = _read_articles(folder / manifest.files["articles"])
+            articles, checksums, groups = read_articles(folder / manifest.files["articles"])
             chunks = [
                 StoredChunk(**json.loads(line))
-                for line in _lines(folder / manifest.files["chunks"])
+                for line in read_lines(folder / manifest.files["chunks"])
             ]
             sig_array = np.load(folder / manifest.files["signatures"])
             vectors = VectorIndex.load(folder / manifest.files["vectors"], manifest.encoder.dim)
@@ -137,9 +149,17 @@ class IndexStore:
         check_links(folder, vids, vectors.ids(), _bad_spans(chunks, articles))
         signatures = dict(zip(articles, sig_array, strict=True))
         return cls(
-            folder, manifest, articles, checksums, signatures, groups, chunks, vectors, lexical,
+            folder,
+            manifest,
+            articles,
+            checksums,
+            signatures,
+            groups,
+            chunks,
+            vectors,
+            lexical,
             stamp=stamp,
-        )  # fmt: skip
+        )
 
     def catch_up(self) -> bool:
         """Reload from disk if another writer committed since this was loaded.
@@ -189,7 +209,7 @@ class IndexStore:
             )
             self.manifest = self._write_generation(new)
             self.stamp, self.replaces = manifest_stamp(self.folder), False
-            _remove_superseded(self.folder, self.manifest)
+            remove_superseded(self.folder, self.manifest)
 
     def _write_generation(self, new: Manifest) -> Manifest:
         """Write ``new``'s files and manifest; on failure remove them and explain."""
@@ -200,9 +220,9 @@ class IndexStore:
         except (OSError, RuntimeError) as exc:
             if disk_generation(self.folder, strict=False) == new.generation:
                 return new  # switched; only the folder's fsync after the rename failed
-            _discard(self.folder, new)
+            discard(self.folder, new)
             raise IndexWriteError(
-                write_failure(self.folder, exc, _articles_on_disk(self.folder))
+                write_failure(self.folder, exc, articles_on_disk(self.folder))
             ) from exc
         return new
 
@@ -210,10 +230,10 @@ class IndexStore:
         """Write and fsync generation ``m``'s data files; their sha256 by relative path."""
         f = self.folder
         f.mkdir(parents=True, exist_ok=True)
-        _write_lines(
+        write_lines(
             f / m.files["articles"], (self._article_record(a) for a in self.articles.values())
         )
-        _write_lines(f / m.files["chunks"], (asdict(c) for c in self.chunks))
+        write_lines(f / m.files["chunks"], (asdict(c) for c in self.chunks))
         sigs = [self.signatures[i] for i in self.articles]
         with open(f / m.files["signatures"], "wb") as fh:
             np.save(fh, np.stack(sigs) if sigs else np.zeros((0, 128), dtype=np.uint64))
@@ -239,27 +259,6 @@ def changed_on_disk(store: IndexStore, ignore: tuple | None = None) -> tuple | N
     return stamp if stamp not in (None, store.stamp, ignore) else None
 
 
-def _read_articles(path: Path) -> tuple[dict[str, Article], dict[str, str], dict[str, str]]:
-    articles, checksums, groups = {}, {}, {}
-    for line in _lines(path):
-        raw = json.loads(line)
-        checksums[raw["id"]] = raw.pop("checksum")
-        groups[raw["id"]] = raw.pop("group")
-        articles[raw["id"]] = Article(**raw)
-    return articles, checksums, groups
-
-
-def _lines(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        yield from (line for line in fh if line.strip())
-
-
-def _write_lines(path: Path, records) -> None:
-    with open(path, "w", encoding="utf-8") as fh:  # fsynced by seal_all
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-
-
 def _bad_spans(chunks: list[StoredChunk], articles: dict[str, Article]) -> int:
     """How many chunks name an article that is not there, or a span past its text."""
     return sum(
@@ -267,30 +266,3 @@ def _bad_spans(chunks: list[StoredChunk], articles: dict[str, Article]) -> int:
         for c in chunks
         if c.doc_id not in articles or not 0 <= c.start <= c.end <= len(articles[c.doc_id].text)
     )
-
-
-def _articles_on_disk(folder: Path) -> int:
-    try:
-        return read_manifest(folder).articles if (folder / MANIFEST).exists() else 0
-    except IndexFolderError:
-        return 0
-
-
-def _discard(folder: Path, failed: Manifest) -> None:
-    """Remove what a failed commit of ``failed`` wrote (never the current generation's)."""
-    for name in [*failed.files.values(), MANIFEST_TMP]:
-        path = folder / name
-        with contextlib.suppress(OSError):  # best effort: the next commit removes debris
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def _remove_superseded(folder: Path, current: Manifest) -> None:
-    """Delete superseded files, and any debris a crashed write left behind."""
-    keep = set(current.files.values()) | {MANIFEST, LOCK_FILE}
-    for entry in folder.iterdir():
-        if entry.name in keep or entry.name.split("-")[0] not in _KINDS:
-            continue
-        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-
-
-_KINDS = {"articles", "chunks", "signatures", "vectors", "bm25"}

@@ -20,9 +20,17 @@ if TYPE_CHECKING:
     from qa.retrieval.retriever import HybridRetriever, QueryError, Retriever
 
 __all__ = [
-    "Answer", "Answerer", "Delta", "Filters", "Hit", "HybridRetriever", "QueryError", "Question",
-    "Retriever", "Turn",
-]  # fmt: skip
+    "Answer",
+    "Answerer",
+    "Delta",
+    "Filters",
+    "Hit",
+    "HybridRetriever",
+    "QueryError",
+    "Question",
+    "Retriever",
+    "Turn",
+]
 
 _HOMES = {
     "Answer": "qa.records.answer",

@@ -152,8 +152,10 @@ def main() -> None:
         summary(llama, "llama.cpp (Q4_K_M GGUF) on the same prompts, prefix cache on")
         ours = statistics.median(r["total_ms"] for r in rows)
         theirs = statistics.median(r["total_ms"] for r in llama)
-        print(f"whole answer, median: hoidap {ours:.0f} ms vs llama.cpp {theirs:.0f} ms "
-              f"(ratio {theirs / ours:.2f}x)")  # fmt: skip
+        print(
+            f"whole answer, median: hoidap {ours:.0f} ms vs llama.cpp {theirs:.0f} ms "
+            f"(ratio {theirs / ours:.2f}x)"
+        )
     sys.stdout.flush()
 
 

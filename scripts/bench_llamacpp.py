@@ -271,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
                 run_one(llm, item["prompt"], item["max_new_tokens"], stops, args.reuse_prefix)
             )
             row.update(
-                model=os.path.basename(args.gguf), threads=args.threads,
+                model=os.path.basename(args.gguf),
+                threads=args.threads,
                 reuse_prefix=args.reuse_prefix,
-            )  # fmt: skip
+            )
             rows.append(row)
             _report(row)
             if out:

@@ -112,12 +112,20 @@ class Engine:
         lib.e5_load.restype = ctypes.c_void_p
         lib.e5_load.argtypes = [ctypes.c_char_p]
         lib.e5_embed.restype = ctypes.c_int
-        lib.e5_embed.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
-                                 ctypes.POINTER(ctypes.c_float)]  # fmt: skip
+        lib.e5_embed.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.POINTER(ctypes.c_float),
+        ]
         lib.e5_embed_batch.restype = ctypes.c_int
-        lib.e5_embed_batch.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p),
-                                       ctypes.c_int, ctypes.c_int,
-                                       ctypes.POINTER(ctypes.c_float)]  # fmt: skip
+        lib.e5_embed_batch.argtypes = [
+            ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.POINTER(ctypes.c_float),
+        ]
         lib.e5_token_count.restype = ctypes.c_int
         lib.e5_token_count.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
         lib.e5_dim.restype = ctypes.c_int
@@ -170,8 +178,10 @@ def main() -> None:
         passage_tokens=p_tok,
         image_sha256=np.array(file_sha256(image)),
     )
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes): {len(texts)} texts, "
-          f"passage tokens {p_tok.min()}..{p_tok.max()}")  # fmt: skip
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size} bytes): {len(texts)} texts, "
+        f"passage tokens {p_tok.min()}..{p_tok.max()}"
+    )
 
 
 if __name__ == "__main__":

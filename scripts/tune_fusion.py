@@ -1,6 +1,9 @@
-"""Measure fusion weights on XQuAD-vi: R@1 per BM25 weight, for each way of asking.
+"""Measure fusion weights on a dev set: R@1 per BM25 weight, for each way of asking.
 
-    python scripts/tune_fusion.py [--squad xquad.vi.json] [--en xquad.en.json]
+    python scripts/tune_fusion.py [--squad dev_ViQuAD.json] [--en ENGLISH.json]
+
+Decide on ViQuAD dev (the default), never on XQuAD-vi, which is a test set. ``--en`` takes a
+SQuAD file with the same question ids asked in English, where one exists.
 
 Candidates and both scores are computed once per question; the weights are then swept
 offline, so the whole grid costs one pass of query encoding per question set.
@@ -21,7 +24,7 @@ from qa.retrieval.fusion import fuse
 from qa.retrieval.language import query_language
 from qa.retrieval.retriever import HybridRetriever, clean_query
 
-X = Path(__file__).resolve().parents[2] / "shared/benchmarks/xquad-vi"
+DEV = Path(__file__).resolve().parents[2] / "shared/datasets/qa/viquad1.0/dev_ViQuAD.json"
 GRID = [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
 
@@ -53,14 +56,15 @@ def sweep(label: str, data: list[tuple]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--squad", type=Path, default=X / "xquad.vi.json")
-    ap.add_argument("--en", type=Path, default=X / "xquad.en.json")
+    ap.add_argument("--squad", type=Path, default=DEV)
+    ap.add_argument("--en", type=Path, default=None)
     args = ap.parse_args()
     encoder = default_encoder()
     vi = load_squad(args.squad)
     retriever = HybridRetriever.load(_squad_index(args.squad, vi.articles, encoder, print), encoder)
     sweep("vi", collect(retriever, vi.questions))
-    sweep("en", collect(retriever, load_squad(args.squad, args.en).questions))
+    if args.en:
+        sweep("en", collect(retriever, load_squad(args.squad, args.en).questions))
     sweep("folded", collect(retriever, load_squad(args.squad, fold_questions=True).questions))
 
 

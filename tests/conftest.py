@@ -113,16 +113,29 @@ def make_tiny_base(folder: Path, seed: int, tokenizer_from: Path | None = None) 
         )
         tk.train_from_iterator(READER_CORPUS * 4, trainer)
         fast = PreTrainedTokenizerFast(
-            tokenizer_object=tk, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-            pad_token="<pad>", cls_token="<s>", sep_token="</s>", mask_token="<mask>",
-        )  # fmt: skip
+            tokenizer_object=tk,
+            bos_token="<s>",
+            eos_token="</s>",
+            unk_token="<unk>",
+            pad_token="<pad>",
+            cls_token="<s>",
+            sep_token="</s>",
+            mask_token="<mask>",
+        )
         fast.save_pretrained(folder)
         vocab = len(fast)
     config = XLMRobertaConfig(
-        vocab_size=vocab, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=260, type_vocab_size=1,
-        pad_token_id=1, bos_token_id=0, eos_token_id=2,
-    )  # fmt: skip
+        vocab_size=vocab,
+        hidden_size=32,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=260,
+        type_vocab_size=1,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+    )
     torch.manual_seed(seed)
     XLMRobertaModel(config, add_pooling_layer=False).save_pretrained(folder)
     return folder

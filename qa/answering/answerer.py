@@ -130,8 +130,9 @@ class Answerer:
         if not self.extractive and self.generator is not None:
             sentence = _sentence(hit.text, best.start, best.end)
             messages = phrase_messages(self.template, asked, best.text, sentence)
-            pieces = phrased(self.generator, messages, best.text, asked, self.max_new_tokens,
-                             self.template.label)  # fmt: skip
+            pieces = phrased(
+                self.generator, messages, best.text, asked, self.max_new_tokens, self.template.label
+            )
             for piece in _holding_end(pieces, best.text):
                 if isinstance(piece, GenerationStats):
                     stats = piece
@@ -149,10 +150,15 @@ class Answerer:
         start, end = hit.start + best.start, hit.start + best.end
         highlight = Span(doc_id=hit.doc_id, start=start, end=end)
         yield Answer(
-            text=words + tail, citations=(hit,), refused=False, highlights=(highlight,),
-            timings=clock.done(stats), span=best.text, p_no_answer=reading.p_no_answer,
+            text=words + tail,
+            citations=(hit,),
+            refused=False,
+            highlights=(highlight,),
+            timings=clock.done(stats),
+            span=best.text,
+            p_no_answer=reading.p_no_answer,
             **base,
-        )  # fmt: skip
+        )
 
 
 class _Clock:
@@ -171,15 +177,22 @@ class _Clock:
         first = self.first_ms if self.first_ms is not None else total
         if stats is None:
             return Timings(
-                retrieve_ms=self.retrieve_ms, first_token_ms=first, total_ms=total,
+                retrieve_ms=self.retrieve_ms,
+                first_token_ms=first,
+                total_ms=total,
                 read_ms=self.read_ms,
-            )  # fmt: skip
+            )
         return Timings(
-            retrieve_ms=self.retrieve_ms, first_token_ms=first, total_ms=total,
-            prompt_tokens=stats.prompt_tokens, new_tokens=stats.new_tokens,
-            prefill_tps=stats.prefill_tps, decode_tps=stats.decode_tps,
-            reused_tokens=stats.reused_tokens, read_ms=self.read_ms,
-        )  # fmt: skip
+            retrieve_ms=self.retrieve_ms,
+            first_token_ms=first,
+            total_ms=total,
+            prompt_tokens=stats.prompt_tokens,
+            new_tokens=stats.new_tokens,
+            prefill_tps=stats.prefill_tps,
+            decode_tps=stats.decode_tps,
+            reused_tokens=stats.reused_tokens,
+            read_ms=self.read_ms,
+        )
 
 
 def _holding_end(pieces: Iterator, span: str = "") -> Iterator:
@@ -220,5 +233,12 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 
 def _refusal(text: str, reading: Reading, timings: Timings, base: dict) -> Answer:
-    return Answer(text=text, citations=(), refused=True, timings=timings,
-                  span=None, p_no_answer=reading.p_no_answer, **base)  # fmt: skip
+    return Answer(
+        text=text,
+        citations=(),
+        refused=True,
+        timings=timings,
+        span=None,
+        p_no_answer=reading.p_no_answer,
+        **base,
+    )

@@ -168,17 +168,28 @@ def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerReco
         first_token=None if t.first_token_ms is None else round(t.first_token_ms, 1),
         total=round(t.total_ms, 1),
     )
-    prediction["tokens"] = {"prompt": t.prompt_tokens, "reused": t.reused_tokens,
-                            "new": t.new_tokens}  # fmt: skip
+    prediction["tokens"] = {
+        "prompt": t.prompt_tokens,
+        "reused": t.reused_tokens,
+        "new": t.new_tokens,
+    }
     p = ans.p_no_answer
     prediction["p_no_answer"] = None if p is None else round(p, 4)
     valid = all(1 <= m <= len(ans.citations) for m in markers(ans.text))
     scored = ans.span if ans.span is not None else ans.text  # SQuAD scores the span
     return AnswerRecord(
-        id=q.id, type=q.type, answerable=q.answerable, golds=q.answers, answer=scored,
-        refused=ans.refused, cited_docs=cited, sources=q.sources, markers_valid=valid,
-        first_token_ms=t.first_token_ms, total_ms=t.total_ms,
-    )  # fmt: skip
+        id=q.id,
+        type=q.type,
+        answerable=q.answerable,
+        golds=q.answers,
+        answer=scored,
+        refused=ans.refused,
+        cited_docs=cited,
+        sources=q.sources,
+        markers_valid=valid,
+        first_token_ms=t.first_token_ms,
+        total_ms=t.total_ms,
+    )
 
 
 def calibration(predictions: list[dict], answers: list[AnswerRecord], out: Path):

@@ -74,10 +74,19 @@ def score_reading(ex: Example, reading: Reading, ms: float) -> GoldRecord:
         f1 = em = float(shown is None)
         best_f1 = 0.0
     return GoldRecord(
-        id=ex.id, question=ex.question, answerable=ex.answerable, span=shown, best=best,
-        p_no_answer=reading.p_no_answer, margin=reading.margin, refused=shown is None,
-        f1=f1, em=em, best_f1=best_f1, ms=ms,
-    )  # fmt: skip
+        id=ex.id,
+        question=ex.question,
+        answerable=ex.answerable,
+        span=shown,
+        best=best,
+        p_no_answer=reading.p_no_answer,
+        margin=reading.margin,
+        refused=shown is None,
+        f1=f1,
+        em=em,
+        best_f1=best_f1,
+        ms=ms,
+    )
 
 
 def summary(records: Sequence[GoldRecord]) -> dict:

@@ -68,9 +68,15 @@ def accept(candidates: list[int], predictions: list[int]) -> list[int]:
 
 
 def greedy_stream(
-    model, ids, cache, max_new_tokens: int, stop_ids: set[int], lookup: int = 10,
-    banned_first: frozenset[int] = frozenset(), suppress=None,
-) -> Iterator[Step]:  # fmt: skip
+    model,
+    ids,
+    cache,
+    max_new_tokens: int,
+    stop_ids: set[int],
+    lookup: int = 10,
+    banned_first: frozenset[int] = frozenset(),
+    suppress=None,
+) -> Iterator[Step]:
     """Yield new tokens (with log-probabilities), greedy, until a stop token or the limit.
 
     ``ids`` is the whole prompt (1 x n tensor); ``cache`` a ``DynamicCache`` already holding

@@ -69,9 +69,10 @@ def foreign_token_ids(tok) -> list[int]:
         return [
             i
             for i, piece in zip(ids, pieces, strict=True)
-            if piece and all(ch in alphabet for ch in piece)
+            if piece
+            and all(ch in alphabet for ch in piece)
             and foreign_bytes(bytes(alphabet[ch] for ch in piece))
-        ]  # fmt: skip
+        ]
     texts = tok.batch_decode([[i] for i in ids])
     return [i for i, text in zip(ids, texts, strict=True) if foreign(text)]
 

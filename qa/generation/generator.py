@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from qa.generation.kvcache import PromptCache
+from qa.generation.loading import load_model, resolve_generator_dtype
 from qa.records.answer import Turn
 
 _MODELS: dict[tuple[str, str], tuple[object, object]] = {}
@@ -111,7 +112,7 @@ class TransformersGenerator:
             folder = ensure_generator(self.spec, say=say)
             key = (str(folder), dtype)
             if key not in _MODELS:
-                _MODELS[key] = _load(folder, dtype)
+                _MODELS[key] = load_model(folder, dtype)
                 if self.ban_foreign:  # 0.7 s over a 150k vocabulary: not in the first answer
                     self._suppress(*_MODELS[key], [])
             return _MODELS[key]
@@ -142,8 +143,9 @@ class TransformersGenerator:
             store = self._store(model, tok, messages)
             reused, cache = store.take(ids[0].tolist()) if store else (0, None)
             cache = cache if cache is not None else _empty_cache()
-            yield from _generate(model, tok, ids, max_new_tokens, self.lookup, cache, banned,
-                                 reused, suppress)  # fmt: skip
+            yield from _generate(
+                model, tok, ids, max_new_tokens, self.lookup, cache, banned, reused, suppress
+            )
             if store and self.recent:  # once whole: a cut stream keeps nothing
                 store.put(ids[0].tolist(), cache)
 
@@ -169,61 +171,6 @@ def _env_spec() -> str | None:
     import os
 
     return os.environ.get("HOIDAP_GENERATOR") or None
-
-
-GENERATOR_DTYPES = ("auto", "int8", "bf16", "fp32")
-
-
-def resolve_generator_dtype(dtype: str = "auto") -> str:
-    """``int8``, ``bf16`` or ``fp32``; ``auto`` defers to ``HOIDAP_GENERATOR_DTYPE``, then
-    is ``int8`` (qa.generation.quantize): on the bundled set, 2 cores, it answered in
-    4.1 s instead of 9.5 s (fp32) for F1 63.6 instead of 65.5. On a CPU with AVX512-BF16
-    int8 still wins: first token 2.17 s against 3.26 s in bf16, whole answer 3.19 s against 5.23 s.
-
-    >>> resolve_generator_dtype("fp32")
-    'fp32'
-    """
-    import os
-
-    from embeddings.modelspec import resolve_dtype
-
-    choice = dtype.strip().lower()
-    if choice == "auto":
-        choice = os.environ.get("HOIDAP_GENERATOR_DTYPE", "auto").strip().lower()
-    if choice not in GENERATOR_DTYPES:
-        from qa.generation.weights import GeneratorError
-
-        raise GeneratorError(
-            f"generator dtype must be one of {', '.join(GENERATOR_DTYPES)}, not {choice!r} "
-            "(check --dtype and HOIDAP_GENERATOR_DTYPE)"
-        )
-    if choice in ("auto", "int8"):
-        return "int8"
-    return resolve_dtype(choice)
-
-
-def _load(folder, dtype: str):
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging
-
-    # int8 starts from bf16 weights: half the memory of float32 while layers are swapped.
-    torch_dtype = torch.float32 if dtype == "fp32" else torch.bfloat16
-    tok = AutoTokenizer.from_pretrained(folder)
-    logging.disable_progress_bar()  # a bar per load is noise in a chat or a CLI answer
-    try:
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
-    finally:
-        logging.enable_progress_bar()
-    if dtype == "int8":
-        from qa.generation.quantize import quantize_int8
-
-        quantize_int8(model)
-    model.eval()
-    from qa.generation.heap import keep_freed_memory
-
-    keep_freed_memory()  # after loading: its large temporaries should go back to the kernel
-    return model, tok
 
 
 def _chat_ids(tok, messages: list[Turn], generation_prompt: bool = True):
@@ -265,9 +212,16 @@ def _first_tokens(tok, text: str | None) -> frozenset[int]:
 
 
 def _generate(
-    model, tok, ids, max_new_tokens: int, lookup: int, cache, banned=frozenset(),
-    reused: int = 0, suppress=None,
-):  # fmt: skip
+    model,
+    tok,
+    ids,
+    max_new_tokens: int,
+    lookup: int,
+    cache,
+    banned=frozenset(),
+    reused: int = 0,
+    suppress=None,
+):
     """Stream text pieces, then stats; text is decoded incrementally from all new ids.
     ``cache`` holds the KV state of the first ``reused`` prompt tokens (or none)."""
     from qa.generation.decode import greedy_stream
@@ -291,6 +245,10 @@ def _generate(
     total_ms = (time.perf_counter() - t0) * 1000
     confidence = sum(logprobs) / len(logprobs) if logprobs else None
     yield GenerationStats(
-        prompt_tokens=int(ids.shape[1]), new_tokens=len(new), first_token_ms=first_ms,
-        total_ms=total_ms, mean_logprob=confidence, reused_tokens=reused,
-    )  # fmt: skip
+        prompt_tokens=int(ids.shape[1]),
+        new_tokens=len(new),
+        first_token_ms=first_ms,
+        total_ms=total_ms,
+        mean_logprob=confidence,
+        reused_tokens=reused,
+    )

@@ -2,8 +2,9 @@
 
 Qwen2.5-Coder-Instruct GGUF files (Q4_K_M) ship split over PyPI wheels, one
 ``data/partNN.bin`` each, found through installed metadata (their code is never run).
-The parts are joined and sha256-checked, and transformers dequantizes the GGUF once into
-a bf16 safetensors folder, ``$HOIDAP_CACHE/generators/<alias>``, loaded from then on.
+The parts are joined and sha256-checked (qa.generation.gguf_parts), and transformers
+dequantizes the GGUF once into a bf16 safetensors folder,
+``$HOIDAP_CACHE/generators/<alias>``, loaded from then on.
 
 >>> ensure_generator("qwen2.5-0.5b").name  # doctest: +SKIP
 'qwen2.5-0.5b'
@@ -12,40 +13,16 @@ a bf16 safetensors folder, ``$HOIDAP_CACHE/generators/<alias>``, loaded from the
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import importlib.metadata
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from embeddings.encoder import default_cache_dir
-
-
-@dataclass(frozen=True, kw_only=True)
-class GgufSource:
-    """A GGUF file shipped as one part per PyPI package, all at one version."""
-
-    alias: str
-    packages: tuple[str, ...]
-    version: str
-    sha256: str  # of the parts concatenated in part order
-    description: str = ""
-
-    def pip_install(self, packages: Iterable[str] | None = None, force: bool = False) -> str:
-        """The pip command installing ``packages`` (default: all) at the pinned version.
-
-        >>> GgufSource(alias="x", packages=("a-part1",), version="1.0", sha256="").pip_install()
-        'pip install a-part1==1.0'
-        """
-        names = " ".join(f"{p}=={self.version}" for p in packages or self.packages)
-        return "pip install " + ("--force-reinstall " if force else "") + names
-
+from qa.generation.gguf_parts import GeneratorError, GgufSource, Say, assemble_gguf
 
 KNOWN = {
     "qwen2.5-1.5b": GgufSource(
@@ -67,86 +44,9 @@ DEFAULT_GENERATOR = "qwen2.5-1.5b"
 MARKER_FILE = "hoidap-generator.json"
 FORMAT_VERSION = 1  # bump when the folder layout changes so caches are rebuilt
 
-Say = Callable[[str], None]  # where progress messages go
-_PART_FILE = re.compile(r"part(\d+)\.bin")
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")  # owner/name: a bare word is likely a typo
-_CHUNK = 4 << 20
 _STALE_SECONDS = 3600
 _PROBE = [{"role": "user", "content": "xin chào"}]
-
-
-class GeneratorError(RuntimeError):
-    """The generator model cannot be found or built; the message says what to do."""
-
-
-def _installed_files(package: str, version: str) -> list[Path] | None:
-    # The only place that looks at installed packages (tests replace it).
-    try:
-        dist = importlib.metadata.distribution(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    files = [Path(dist.locate_file(f)) for f in dist.files or ()]
-    return files if dist.version == version else None
-
-
-def gguf_part_files(source: GgufSource) -> list[Path]:
-    """The installed part files of ``source``, ordered by part number.
-
-    >>> [p.name for p in gguf_part_files(KNOWN["qwen2.5-0.5b"])][:2]  # doctest: +SKIP
-    ['part01.bin', 'part02.bin']
-    """
-    numbered, missing = [], []
-    for package in source.packages:
-        files = _installed_files(package, source.version) or ()
-        parts = [p for p in files if _PART_FILE.fullmatch(p.name)]
-        if len(parts) == 1 and parts[0].is_file():
-            numbered.append((int(_PART_FILE.fullmatch(parts[0].name)[1]), parts[0]))
-        else:
-            missing.append(package)
-    if missing:
-        raise GeneratorError(
-            f"The generator {source.alias!r} ({source.description}) needs these packages at "
-            f"version {source.version}: {', '.join(missing)}. Install them with: "
-            f"{source.pip_install(missing)}   (or set HOIDAP_GENERATOR to another model)"
-        )
-    # Numerically (part2 before part10); a gap or duplicate fails the sha256 check.
-    return [path for _, path in sorted(numbered)]
-
-
-def assemble_gguf(source: GgufSource, dest: Path, say: Say = print) -> Path:
-    """Concatenate the parts into ``dest`` in 4 MiB chunks, checking sha256 as it goes.
-
-    A temporary sibling is renamed into place: ``dest`` is complete and verified, or absent.
-
-    >>> assemble_gguf(KNOWN["qwen2.5-0.5b"], Path("/tmp/q.gguf"))  # doctest: +SKIP
-    PosixPath('/tmp/q.gguf')
-    """
-    parts, dest = gguf_part_files(source), Path(dest)
-    size = sum(p.stat().st_size for p in parts)
-    say(f"Assembling {source.alias} from {len(parts)} parts ({size / 1e9:.2f} GB)…")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as fh:
-                    while block := fh.read(_CHUNK):
-                        digest.update(block)
-                        out.write(block)
-            os.fsync(out.fileno())
-        if digest.hexdigest() != source.sha256:
-            raise GeneratorError(
-                f"{source.alias}: the assembled GGUF has sha256 {digest.hexdigest()[:12]}…, "
-                f"expected {source.sha256[:12]}…: the parts are corrupt or from another "
-                f"version. Reinstall: {source.pip_install(force=True)}"
-            )
-        os.chmod(name, 0o644)  # mkstemp makes it private; the cache need not be
-        os.replace(name, dest)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    return dest
 
 
 def converted_dir(alias: str, cache_dir: Path | None = None) -> Path:
@@ -194,8 +94,12 @@ def resolve_generator(spec: str | Path | None = None, cache_dir: Path | None = N
 
 
 def _marker(source: GgufSource) -> dict:
-    return {"alias": source.alias, "gguf_sha256": source.sha256, "dtype": "bf16",
-            "format_version": FORMAT_VERSION}  # fmt: skip
+    return {
+        "alias": source.alias,
+        "gguf_sha256": source.sha256,
+        "dtype": "bf16",
+        "format_version": FORMAT_VERSION,
+    }
 
 
 def is_current_generator(folder: Path, source: GgufSource) -> bool:

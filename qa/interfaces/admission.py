@@ -50,9 +50,12 @@ class Admission:
     """At most ``at_once`` answers run and ``max_waiting`` more wait, each for ``timeout`` s."""
 
     def __init__(
-        self, *, max_waiting: int = DEFAULT_MAX_WAITING, timeout: float = DEFAULT_TIMEOUT_S,
+        self,
+        *,
+        max_waiting: int = DEFAULT_MAX_WAITING,
+        timeout: float = DEFAULT_TIMEOUT_S,
         at_once: int = 1,
-    ):  # fmt: skip
+    ):
         if max_waiting < 0 or at_once < 1 or not timeout > 0:
             raise ValueError(
                 f"need max_waiting >= 0, at_once >= 1 and timeout > 0; got max_waiting="

@@ -270,5 +270,7 @@ def error_summary(errors: list[dict], most: int = 3) -> str:
 def error_detail(errors: list[dict]) -> list[dict]:
     # Without "input" and "ctx": they echo the request (possibly huge) and ctx may hold
     # exception objects that are not JSON.
-    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in errors]  # fmt: skip
+    return [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in errors
+    ]

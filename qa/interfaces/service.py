@@ -13,7 +13,6 @@ view, and a page closed mid-upload cannot leave a half-written index.
 from __future__ import annotations
 
 import logging
-import queue
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from corpus.article import Article, ReadError
 from embeddings.manifest import IndexFolderError
 from embeddings.store import changed_on_disk
 from qa.interfaces.admission import Admission
+from qa.interfaces.background import drain_in_thread, until_done
 from qa.interfaces.uploads import MAX_UPLOAD_FILES, Upload, stage, staging_prefix
 from qa.records.answer import Answer, Delta, Turn, final_answer
 from qa.records.hit import Filters, Hit
@@ -52,9 +52,14 @@ class Service:
     """The index, the models and a lock for changes; cheap to build, ``start`` loads."""
 
     def __init__(
-        self, index_dir: str | Path | None = None, encoder=None, generator=None, k=5, reader=None,
+        self,
+        index_dir: str | Path | None = None,
+        encoder=None,
+        generator=None,
+        k=5,
+        reader=None,
         admission: Admission | None = None,
-    ):  # fmt: skip
+    ):
         from qa.retrieval.indexes import default_index_dir
 
         self.index_dir = Path(index_dir) if index_dir else default_index_dir()
@@ -194,7 +199,7 @@ class Service:
                 k=self.k if k is None else k,
                 extractive=extractive,
             )
-            events = _until_done(answerer.stream(question, history, k, filters), leave)
+            events = until_done(answerer.stream(question, history, k, filters), leave)
             first = next(events)  # bad input raises here, in the caller's thread
         except BaseException:
             leave()
@@ -208,7 +213,7 @@ class Service:
         if isinstance(first, Answer):
             events.close()  # complete: this frees the turn
             return
-        yield from _drain_in_thread(events)
+        yield from drain_in_thread(events)
 
     def ask(self, question: str, history=None, k=None, filters=None, extractive=False) -> Answer:
         return final_answer(self.stream(question, history, k, filters, extractive))
@@ -266,34 +271,3 @@ class Service:
         from qa.retrieval.retriever import HybridRetriever
 
         self._retriever = HybridRetriever(store, self.encoder)
-
-
-_DONE = object()
-
-
-def _until_done(events: Iterator, leave: Callable[[], None]) -> Iterator:
-    """``events``, then ``leave()`` once they end, fail or are closed: the turn is held
-    as long as the model works on the answer, wherever that work runs."""
-    try:
-        yield from events
-    finally:
-        leave()
-
-
-def _drain_in_thread(events: Iterator) -> Iterator:
-    """Run ``events`` to its end in a worker thread, handing items over through a queue."""
-    box: queue.Queue = queue.Queue()
-
-    def work() -> None:
-        try:
-            for item in events:
-                box.put(item)
-        except BaseException as exc:  # re-raised in the consumer's thread
-            box.put(exc)
-        box.put(_DONE)
-
-    threading.Thread(target=work, name="hoidap-answer", daemon=True).start()
-    while (item := box.get()) is not _DONE:
-        if isinstance(item, BaseException):
-            raise item
-        yield item

@@ -173,10 +173,12 @@ def _own_staging_folders(root: Path) -> list[os.DirEntry]:
         return []
     uid = getattr(os, "getuid", lambda: None)()
     return [
-        e for e in entries
-        if e.name.startswith(STAGING) and e.is_dir(follow_symlinks=False)
+        e
+        for e in entries
+        if e.name.startswith(STAGING)
+        and e.is_dir(follow_symlinks=False)
         and (uid is None or e.stat(follow_symlinks=False).st_uid == uid)  # others' are not ours
-    ]  # fmt: skip
+    ]
 
 
 def _alive(pid: int) -> bool:

@@ -116,9 +116,14 @@ class LoginThrottle:
     address out for ``base`` seconds, doubling with every further lockout up to ``cap``."""
 
     def __init__(
-        self, *, limit: int = 10, window: float = 60.0, base: float = 30.0, cap: float = 900.0,
+        self,
+        *,
+        limit: int = 10,
+        window: float = 60.0,
+        base: float = 30.0,
+        cap: float = 900.0,
         clock: Callable[[], float] = time.monotonic,
-    ):  # fmt: skip
+    ):
         self.limit, self.window, self.base, self.cap, self.clock = limit, window, base, cap, clock
         self._records: dict[str, _Record] = {}
 

@@ -160,17 +160,25 @@ class TrainedReader:
         self.warm_up()
         hp = self._manifest.get("hyperparameters", {})
         wins = windows(
-            self._tok, question, list(passages),
-            max_len=hp.get("max_len", MAX_LEN), stride=hp.get("stride", STRIDE),
-        )  # fmt: skip
+            self._tok,
+            question,
+            list(passages),
+            max_len=hp.get("max_len", MAX_LEN),
+            stride=hp.get("stride", STRIDE),
+        )
         if not wins:
             return Reading(best=None, p_no_answer=1.0, threshold=self.threshold)
         starts, ends = self.logits(wins)
         best, null, per_passage = decode(wins, starts, ends, passages, len(passages))
         margin = (best.score if best else -1e4) - null
         p = p_no_answer(margin, self._manifest.get("calibration", {}))
-        return Reading(best=best, p_no_answer=p, threshold=self.threshold, margin=margin,
-                       passage_scores=tuple(per_passage))  # fmt: skip
+        return Reading(
+            best=best,
+            p_no_answer=p,
+            threshold=self.threshold,
+            margin=margin,
+            passage_scores=tuple(per_passage),
+        )
 
     def logits(self, wins: list[Window], batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits, shape ``(len(wins), longest window)``, padding at -inf."""
@@ -240,8 +248,9 @@ def _best_in_window(w: Window, s: np.ndarray, e: np.ndarray, passage: str):
     text = text.strip()
     if not text:
         return None
-    return SpanAnswer(passage=w.passage, start=start + lead, end=start + lead + len(text),
-                      text=text, score=score)  # fmt: skip
+    return SpanAnswer(
+        passage=w.passage, start=start + lead, end=start + lead + len(text), text=text, score=score
+    )
 
 
 def p_no_answer(margin: float, calibration: Mapping[str, float]) -> float:

@@ -190,8 +190,11 @@ class HybridRetriever:
         else:
             rows = self._candidates(qvec, lexical, allowed, k)
         dense = self._dense_scores(qvec, rows)
-        fused = fuse(self._rank_dense(text, language, dense, rows), lexical[rows],
-                     self.weights.for_language(language))  # fmt: skip
+        fused = fuse(
+            self._rank_dense(text, language, dense, rows),
+            lexical[rows],
+            self.weights.for_language(language),
+        )
         order = spread(
             np.argsort(-fused, kind="stable"), [self.store.chunks[r].doc_id for r in rows]
         )

@@ -131,9 +131,11 @@ def test_extractive_does_not_call_the_generator(retriever):
 
 @pytest.mark.parametrize(
     "question, refusal",
-    [(ASKED, TEMPLATE.refusal_vi),
-     ("How much did the Netherlands invest in Hanoi?", TEMPLATE.refusal_en)],
-)  # fmt: skip
+    [
+        (ASKED, TEMPLATE.refusal_vi),
+        ("How much did the Netherlands invest in Hanoi?", TEMPLATE.refusal_en),
+    ],
+)
 def test_no_answer_from_the_reader_is_the_refusal_in_the_question_s_language(
     retriever, question, refusal
 ):
@@ -238,8 +240,9 @@ def test_a_number_added_after_the_span_is_cut_off(retriever):
 
 def test_numbers_of_the_question_may_be_repeated(retriever):
     asked = "Đến hết năm 2024, Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
-    ans, _ = phrased(retriever, ["Đến hết năm 2", "024, Hà Lan đầu tư ", "1,3 tỷ USD", "."],
-                     asked=asked)  # fmt: skip
+    ans, _ = phrased(
+        retriever, ["Đến hết năm 2", "024, Hà Lan đầu tư ", "1,3 tỷ USD", "."], asked=asked
+    )
     assert ans.text == "Đến hết năm 2024, Hà Lan đầu tư 1,3 tỷ USD [1]."
 
 
@@ -248,10 +251,13 @@ def test_numbers_of_the_question_may_be_repeated(retriever):
     [
         (ASKED, SPAN, ["Khoảng ", "1,3 tỷ USD", "."]),
         # a span ending in a full stop keeps it: the answer quotes the span whole
-        ("Hà Nội được trao gì?", "Huân chương Phát triển hạng 2 cho Hà Nội.",
-         ["Lễ trao ", "Huân chương Phát triển hạng 2 cho Hà Nội."]),
+        (
+            "Hà Nội được trao gì?",
+            "Huân chương Phát triển hạng 2 cho Hà Nội.",
+            ["Lễ trao ", "Huân chương Phát triển hạng 2 cho Hà Nội."],
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_phrased_answer_holds_the_span_verbatim(retriever, asked, span, pieces):
     ans, _ = phrased(retriever, pieces, asked=asked, span=span)
     assert span in ans.text and ans.text != span + " [1]" and ans.span == span

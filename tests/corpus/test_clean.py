@@ -48,13 +48,32 @@ DATES = {
 }
 BYLINES = {"000_7de53399bb164004": "Phan Minh", "001_7904d5da10fffaac": "Mạnh Quân"}
 MARKERS = [
-    "Tin bài liên quan", "Các tin bài khác", "Tin khác", "Có thể bạn quan tâm", "Nên xem",
-    "Đọc nhiều", "Xem thêm", "Multimedia", "Bờ cõi biển đảo",
-]  # fmt: skip
+    "Tin bài liên quan",
+    "Các tin bài khác",
+    "Tin khác",
+    "Có thể bạn quan tâm",
+    "Nên xem",
+    "Đọc nhiều",
+    "Xem thêm",
+    "Multimedia",
+    "Bờ cõi biển đảo",
+]
 EVERYWHERE = [
-    "[Video]", "[VIDEO]", "[Infographic]", "infographic", "Phiên bản di động", "Xin chờ", "http",
-    "![", "|", "Trang chủ", "GMT+7", "Nguồn:", "Miền đất - Con người", "date 2025",
-]  # fmt: skip
+    "[Video]",
+    "[VIDEO]",
+    "[Infographic]",
+    "infographic",
+    "Phiên bản di động",
+    "Xin chờ",
+    "http",
+    "![",
+    "|",
+    "Trang chủ",
+    "GMT+7",
+    "Nguồn:",
+    "Miền đất - Con người",
+    "date 2025",
+]
 # Teaser titles, captions and bylines read off each seed's related blocks and photos.
 BOILERPLATE = {
     "000_7de53399bb164004": [

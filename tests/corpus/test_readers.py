@@ -153,8 +153,12 @@ def test_one_bad_file_does_not_stop_the_batch(tmp_path):
     _write(folder / "f_bad_utf8.txt", b"Ha\xe0 N\xf4i.")
     report = read_paths([folder])
     assert [a.id for a in report.articles] == ["a_good", "j1", "e_page"]
-    assert set(_reasons(report)) == {"b_binary.txt", "c_empty.html", "d_lines.jsonl:2",
-                                     "f_bad_utf8.txt"}  # fmt: skip
+    assert set(_reasons(report)) == {
+        "b_binary.txt",
+        "c_empty.html",
+        "d_lines.jsonl:2",
+        "f_bad_utf8.txt",
+    }
 
 
 def test_folders_recurse_in_sorted_order_and_skip_other_files(tmp_path):

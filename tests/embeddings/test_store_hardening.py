@@ -107,7 +107,7 @@ def test_two_processes_writing_one_index_keep_all_articles(tmp_path, encoder, ar
             stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
-        )  # fmt: skip
+        )
         for me, other, how in [("rest", "cli", "service"), ("cli", "rest", "cli")]
     ]
     outs = [p.communicate(timeout=300) for p in procs]

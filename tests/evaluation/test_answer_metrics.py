@@ -118,23 +118,40 @@ def _hand_records() -> list[AnswerRecord]:
     return [
         # EM 0; F1: pred khoảng 13 tỷ usd, gold 13 tỷ usd -> P 3/4, R 1 -> 6/7. Cites 000_a
         # twice (one distinct doc, a hit) and 001_b (a miss).
-        _record("A", "fact", ("1,3 tỷ USD",), "Khoảng 1,3 tỷ USD [1][3].",
-                cited=("000_a", "001_b", "000_a"), sources=("000",), first=100.0, total=1000.0),
+        _record(
+            "A",
+            "fact",
+            ("1,3 tỷ USD",),
+            "Khoảng 1,3 tỷ USD [1][3].",
+            cited=("000_a", "001_b", "000_a"),
+            sources=("000",),
+            first=100.0,
+            total=1000.0,
+        ),
         # Marker stripped, so an exact match; its one citation is a hit.
-        _record("B", "fact", ("Anh", "Hà Lan"), "Hà Lan [2]", cited=("002_c",),
-                sources=("002",), first=200.0, total=2000.0),
+        _record(
+            "B",
+            "fact",
+            ("Anh", "Hà Lan"),
+            "Hà Lan [2]",
+            cited=("002_c",),
+            sources=("002",),
+            first=200.0,
+            total=2000.0,
+        ),
         # A false refusal: scores 0 although the refusal text is not checked.
-        _record("C", "list", ("Viêng Chăn",), "Viêng Chăn", refused=True, sources=("003",),
-                total=300.0),
+        _record(
+            "C", "list", ("Viêng Chăn",), "Viêng Chăn", refused=True, sources=("003",), total=300.0
+        ),
         # Unanswerable and refused: right; its bad marker counts against markers_valid.
-        _record("D", "none", (), "Không có thông tin [1].", refused=True, valid=False,
-                total=400.0),
+        _record("D", "none", (), "Không có thông tin [1].", refused=True, valid=False, total=400.0),
         # Unanswerable but answered: its citation is not part of citation precision.
         _record("E", "none", (), "Năm 2030 [1]", cited=("009_z",), first=50.0, total=500.0),
         # Answerable, answered wrong, no citation.
-        _record("F", "list", ("Hai thỏa thuận",), "Không rõ", sources=("004",), first=150.0,
-                total=600.0),
-    ]  # fmt: skip
+        _record(
+            "F", "list", ("Hai thỏa thuận",), "Không rõ", sources=("004",), first=150.0, total=600.0
+        ),
+    ]
 
 
 def test_hand_computed_report() -> None:
@@ -157,8 +174,12 @@ def test_hand_computed_report() -> None:
     assert fact.f1 == pytest.approx(100 * (6 / 7 + 1) / 2)
     assert (lst.name, lst.n, lst.f1, lst.contains_gold, lst.refused) == ("list", 2, 0, 0, 0.5)
     assert (none.name, none.n, none.f1, none.contains_gold, none.refused) == (
-        "none", 2, None, None, 0.5,
-    )  # fmt: skip
+        "none",
+        2,
+        None,
+        None,
+        0.5,
+    )
 
 
 def test_order_does_not_matter() -> None:

@@ -17,9 +17,13 @@ CTX = "Hôm qua Ông Ba Tư đến Huế dự lễ hội."
 
 
 def _ex(qid: str, answer: str | None) -> Example:
-    return Example(id=qid, question=f"{qid}?", context=CTX,
-                   answer_start=CTX.find(answer) if answer else None,
-                   answers=(answer,) if answer else ())  # fmt: skip
+    return Example(
+        id=qid,
+        question=f"{qid}?",
+        context=CTX,
+        answer_start=CTX.find(answer) if answer else None,
+        answers=(answer,) if answer else (),
+    )
 
 
 EXAMPLES = [

@@ -187,9 +187,22 @@ def test_repeated_question_ids_are_kept_and_numbered(tmp_path):
     path = _squad(
         tmp_path,
         "dup.json",
-        [{"title": "T", "paragraphs": [{"context": "Lan đến Huế.", "qas": [
-            _qa("z", "Ai đến?", "Lan"), _qa("z", "Đến đâu?", "Huế"), _qa("z", "Ai?", "Lan")]}]}],
-    )  # fmt: skip
+        [
+            {
+                "title": "T",
+                "paragraphs": [
+                    {
+                        "context": "Lan đến Huế.",
+                        "qas": [
+                            _qa("z", "Ai đến?", "Lan"),
+                            _qa("z", "Đến đâu?", "Huế"),
+                            _qa("z", "Ai?", "Lan"),
+                        ],
+                    }
+                ],
+            }
+        ],
+    )
     questions = load_squad(path).questions
     assert [q.id for q in questions] == ["z", "z#2", "z#3"]
     assert [q.question for q in questions] == ["Ai đến?", "Đến đâu?", "Ai?"]

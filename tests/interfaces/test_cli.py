@@ -259,9 +259,16 @@ def test_from_after_to_is_a_clear_error(nothing_loads, capsys, command):
 
 @pytest.mark.parametrize(
     ("command", "k", "most"),
-    [("search", "0", 100), ("search", "-1", 100), ("search", "2.5", 100),
-     ("search", "101", 100), ("search", "năm", 100), ("ask", "0", 50), ("ask", "51", 50)],
-)  # fmt: skip
+    [
+        ("search", "0", 100),
+        ("search", "-1", 100),
+        ("search", "2.5", 100),
+        ("search", "101", 100),
+        ("search", "năm", 100),
+        ("ask", "0", 50),
+        ("ask", "51", 50),
+    ],
+)
 def test_a_bad_k_is_a_usage_error(nothing_loads, capsys, command, k, most):
     with pytest.raises(SystemExit) as exit_:
         nothing_loads(command, "Hà Nội?", "--k", k)

@@ -22,10 +22,30 @@ REPLY = "Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội."  # the gene
 ANSWER = "Hà Lan đã đầu tư trên 1,3 tỷ USD vào Hà Nội [1]."  # the marker before the period
 # The public schema, version 1 (docs/api.md): scores live under "debug", outside it.
 PASSAGE_KEYS = {"doc_id", "chunk_id", "title", "date", "source", "start", "end", "text"}
-ANSWER_KEYS = {"schema_version", "question", "query", "answer", "refused", "language", "span",
-               "citations", "passages", "timings", "debug"}  # fmt: skip
-TIMING_KEYS = {"retrieve_ms", "read_ms", "first_token_ms", "total_ms", "prompt_tokens",
-               "new_tokens", "reused_tokens", "prefill_tps", "decode_tps"}  # fmt: skip
+ANSWER_KEYS = {
+    "schema_version",
+    "question",
+    "query",
+    "answer",
+    "refused",
+    "language",
+    "span",
+    "citations",
+    "passages",
+    "timings",
+    "debug",
+}
+TIMING_KEYS = {
+    "retrieve_ms",
+    "read_ms",
+    "first_token_ms",
+    "total_ms",
+    "prompt_tokens",
+    "new_tokens",
+    "reused_tokens",
+    "prefill_tps",
+    "decode_tps",
+}
 SCORE_KEYS = {"chunk_id", "score", "dense", "lexical"}
 
 

@@ -61,9 +61,12 @@ def test_only_refused_files_still_get_a_report(service, tmp_path):
 def test_uploads_are_staged_in_a_folder_named_with_the_pid(service, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     seen = []
-    service.upload([Upload(name="meo.txt", data=PAGE.encode())], say=lambda _m: seen.append(
-        [p.name for p in tmp_path.iterdir() if p.name.startswith("hoidap-upload-")]
-    ))  # fmt: skip
+    service.upload(
+        [Upload(name="meo.txt", data=PAGE.encode())],
+        say=lambda _m: seen.append(
+            [p.name for p in tmp_path.iterdir() if p.name.startswith("hoidap-upload-")]
+        ),
+    )
     assert seen and all(names and names[0].startswith(staging_prefix()) for names in seen)
     assert str(os.getpid()) in staging_prefix()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("hoidap-upload-")]

@@ -97,9 +97,13 @@ def test_an_uploaded_pdf_is_named_and_the_rest_of_the_batch_added(server):
 
 @pytest.mark.parametrize(
     "method, path, allow",
-    [("GET", "/api/search", "POST"), ("GET", "/api/ask", "POST"), ("POST", "/api/health", "GET"),
-     ("DELETE", "/api/articles/hl", "GET")],
-)  # fmt: skip
+    [
+        ("GET", "/api/search", "POST"),
+        ("GET", "/api/ask", "POST"),
+        ("POST", "/api/health", "GET"),
+        ("DELETE", "/api/articles/hl", "GET"),
+    ],
+)
 def test_wrong_methods_are_a_405_with_allow_also_under_the_ui(server, method, path, allow):
     r = server.request(method, path)
     assert r.status_code == 405 and r.headers["allow"] == allow

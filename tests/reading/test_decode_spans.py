@@ -42,8 +42,12 @@ def _tokens(passage: str) -> list[tuple[int, int]]:
 
 def _window(offsets, passage: int = 0) -> Window:
     n = HEAD + len(offsets) + 1
-    return Window(example=0, passage=passage, input_ids=(0,) + (5,) * (n - 2) + (2,),
-                  context_offsets=(NO_OFFSET,) * HEAD + tuple(offsets) + (NO_OFFSET,))  # fmt: skip
+    return Window(
+        example=0,
+        passage=passage,
+        input_ids=(0,) + (5,) * (n - 2) + (2,),
+        context_offsets=(NO_OFFSET,) * HEAD + tuple(offsets) + (NO_OFFSET,),
+    )
 
 
 def _logits(wins, fill: float = 0.0):
@@ -127,8 +131,9 @@ def _case(draw):
     passages, wins = [], []
     for p in range(draw(st.integers(1, 3))):
         # a passage of words; some with a lone space token before them, as e5 makes
-        words = draw(st.lists(st.tuples(st.sampled_from(_WORDS), st.booleans()), min_size=1,
-                              max_size=TOP_K))  # fmt: skip
+        words = draw(
+            st.lists(st.tuples(st.sampled_from(_WORDS), st.booleans()), min_size=1, max_size=TOP_K)
+        )
         text, offs = "", []
         for word, lone_space in words:
             at = len(text)  # text ends with a space: the word's leading space is at - 1
@@ -282,9 +287,15 @@ def test_trained_reader_end_to_end_on_a_tiny_model(tmp_path, tiny_base, one_torc
     model = reader_model.build(tiny_base, 1)
     with torch.no_grad():
         model.head.weight.mul_(30.0)  # spread the logits
-    reader_model.save(model, tmp_path / "r", {"calibration": {"a": 1.0, "b": 0.0, "threshold": 0.4},
-                                              "hyperparameters": {"max_len": 40, "stride": 8}},
-                      dtype="fp32")  # fmt: skip
+    reader_model.save(
+        model,
+        tmp_path / "r",
+        {
+            "calibration": {"a": 1.0, "b": 0.0, "threshold": 0.4},
+            "hyperparameters": {"max_len": 40, "stride": 8},
+        },
+        dtype="fp32",
+    )
     reader = TrainedReader(folder=tmp_path / "r", dtype="fp32", base=tiny_base)
     passages = ["Ông Ba đến Huế năm 2024 để dự lễ hội hoà bình.", "Hà Nội là thủ đô.", ""]
     reading = reader.read("Ai đến Huế?", passages)

@@ -85,10 +85,28 @@ def test_offsets_stay_exact_through_normalization(tmp_path: Path) -> None:
 
 
 _PIECES = [
-    "hoà", "hòa", "Uỷ", "thuý", "khoẻ", "Huế", "ông", "1,3", "tỷ", "USD", ".", ",",
-    " ", " ", "  ", "\u200b", "\u00a0", "\ufeff", "\n",
-    unicodedata.normalize("NFD", "Thừa"), unicodedata.normalize("NFD", "đạt"),
-]  # fmt: skip
+    "hoà",
+    "hòa",
+    "Uỷ",
+    "thuý",
+    "khoẻ",
+    "Huế",
+    "ông",
+    "1,3",
+    "tỷ",
+    "USD",
+    ".",
+    ",",
+    " ",
+    " ",
+    "  ",
+    "\u200b",
+    "\u00a0",
+    "\ufeff",
+    "\n",
+    unicodedata.normalize("NFD", "Thừa"),
+    unicodedata.normalize("NFD", "đạt"),
+]
 _text = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
 _answer = (
     st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5)
@@ -145,8 +163,14 @@ def test_missing_or_binary_file_raises_data_error(tmp_path: Path) -> None:
 
 def _ex(qid: str, context: str, title: str, answer: str | None, question: str = "") -> Example:
     start = context.find(answer) if answer else None
-    return Example(id=qid, question=question, context=context, answer_start=start,
-                   answers=(answer,) if answer else (), title=title)  # fmt: skip
+    return Example(
+        id=qid,
+        question=question,
+        context=context,
+        answer_start=start,
+        answers=(answer,) if answer else (),
+        title=title,
+    )
 
 
 def test_article_negatives_pick_a_same_article_paragraph_without_the_answer() -> None:

@@ -159,10 +159,11 @@ def test_training_window_first_window_holding_the_answer(e5_tokenizer) -> None:
     w = training_window(tok, "Câu nào?", context, (start, end), max_len=64, stride=16)
     wins = windows(tok, "Câu nào?", [context], max_len=64, stride=16)
     first = next(
-        i for i, x in enumerate(wins)
+        i
+        for i, x in enumerate(wins)
         if any(a <= start for a, _ in x.context_offsets if a >= 0)
         and any(b >= end for _, b in x.context_offsets)
-    )  # fmt: skip
+    )
     assert w.input_ids == wins[first].input_ids and first > 0
     assert (
         context[w.context_offsets[w.start][0] : w.context_offsets[w.end][1]].strip()

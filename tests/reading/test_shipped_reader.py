@@ -91,8 +91,10 @@ def test_follow_up_is_answered_from_the_conversation(bundled):
     hits = bundled.retriever.search("Đô trưởng Phnom Penh là ai?", k=5)
     first = bundled.reader.read("Đô trưởng Phnom Penh là ai?", [h.text for h in hits])
     assert first.best and "Khuong Sreng" in first.best.text  # its best span, however sure
-    history = [{"role": "user", "content": "Đô trưởng Phnom Penh là ai?"},
-               {"role": "assistant", "content": "Khuong Sreng [1]."}]  # fmt: skip
+    history = [
+        {"role": "user", "content": "Đô trưởng Phnom Penh là ai?"},
+        {"role": "assistant", "content": "Khuong Sreng [1]."},
+    ]
     then = bundled.ask("Ông ấy đã hội đàm với Bí thư Thành ủy Hà Nội nào?", history=history)
     assert then.span and "Đinh Tiến Dũng" in then.span
     hit, mark = then.citations[0], then.highlights[0]

@@ -58,9 +58,18 @@ SQUAD = {
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 CFG = TrainConfig(
-    seed=5, epochs=1.0, batch_size=3, lr=5e-3, warmup=0.3, frozen_layers=1, max_len=64,
-    stride=16, negatives_every=2, checkpoint_minutes=0.0, dtype="fp32",
-)  # fmt: skip
+    seed=5,
+    epochs=1.0,
+    batch_size=3,
+    lr=5e-3,
+    warmup=0.3,
+    frozen_layers=1,
+    max_len=64,
+    stride=16,
+    negatives_every=2,
+    checkpoint_minutes=0.0,
+    dtype="fp32",
+)
 
 
 @pytest.fixture(scope="module")
@@ -212,8 +221,12 @@ def test_collate_pads_masks_and_labels() -> None:
         start=4,
         end=5,
     )
-    b = Window(example=1, passage=0, input_ids=(0, 9, 2, 2, 7, 2),
-               context_offsets=(NO_OFFSET,) * 4 + ((0, 3), NO_OFFSET))  # fmt: skip
+    b = Window(
+        example=1,
+        passage=0,
+        input_ids=(0, 9, 2, 2, 7, 2),
+        context_offsets=(NO_OFFSET,) * 4 + ((0, 3), NO_OFFSET),
+    )
     ids, mask, cmask, starts, ends = collate([a, b], [1, 0], pad_id=1)
     assert ids.tolist() == [[0, 9, 2, 2, 7, 2, 1], [0, 9, 2, 2, 7, 8, 2]]
     assert mask.tolist() == [[1, 1, 1, 1, 1, 1, 0], [1] * 7]

@@ -153,9 +153,11 @@ def add_parser(sub, filter_args):
     a.add_argument("--json", action="store_true", help="print the whole answer record as JSON")
     a.add_argument("--model", help="generator: alias, local folder or hub id ($HOIDAP_GENERATOR)")
     a.add_argument(
-        "--dtype", default="auto", choices=["auto", "int8", "bf16", "fp32"],
+        "--dtype",
+        default="auto",
+        choices=["auto", "int8", "bf16", "fp32"],
         help="generator weights ($HOIDAP_GENERATOR_DTYPE; auto: see the README)",
-    )  # fmt: skip
+    )
     a.add_argument("--extractive", action="store_true", help=EXTRACTIVE_HELP)
     filter_args(a)
     return a

@@ -39,9 +39,11 @@ def _add_search(sub) -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="print the best passages for a question")
     s.add_argument("query")
     s.add_argument(
-        "--k", type=ask_command.count_arg(SEARCH_MAX_K), default=5,
+        "--k",
+        type=ask_command.count_arg(SEARCH_MAX_K),
+        default=5,
         help=f"how many passages (default 5, at most {SEARCH_MAX_K})",
-    )  # fmt: skip
+    )
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     _filter_args(s)
     return s
