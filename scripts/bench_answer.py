@@ -105,7 +105,11 @@ def run_ours(args) -> tuple[list[dict], list[dict]]:
     for q in questions[: args.n]:
         ans = answerer.ask(q.question)
         t = ans.timings
-        rows.append({"id": q.id, **t.__dict__, "refused": ans.refused, "text": ans.text})
+        # Phrased: the generator's sentence passed the check and is shown, not the span alone.
+        phrased = ans.span is not None and ans.text.strip() != f"{ans.span} [1]"
+        rows.append(
+            {"id": q.id, **t.__dict__, "refused": ans.refused, "text": ans.text, "phrased": phrased}
+        )
     recorded = generator.prompts if generator is not None else []
     prompts = [{"id": r["id"], **p} for r, p in zip(rows, recorded, strict=False)]
     return rows, prompts
@@ -147,6 +151,8 @@ def main() -> None:
     print(f"  limits here: {LIMITS.get(name, 'n/a')}")
     print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
     print(f"  refused {sum(r['refused'] for r in rows)}/{len(rows)}; prompts in {path}")
+    phrased = sum(r.get("phrased", False) for r in rows)
+    print(f"  phrased {phrased}/{len(rows)} (the others: the span alone)")
     if args.llama_python and args.gguf:
         llama = run_llama(args, path)
         summary(llama, "llama.cpp (Q4_K_M GGUF) on the same prompts, prefix cache on")
