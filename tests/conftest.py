@@ -53,15 +53,16 @@ def articles():
 
 @pytest.fixture
 def make_service(tmp_path, encoder, articles):
-    """A factory of started ``Service``s over one small fake-encoded index, any generator."""
+    """A factory of started ``Service``s over one small fake-encoded index, any generator;
+    other ``Service`` options (``reader``, ``admission``) pass through."""
     from embeddings.ingest import ingest
     from qa.interfaces.service import Service
     from qa.retrieval.indexes import open_index
 
     ingest(open_index(tmp_path / "idx", encoder), articles, encoder, lambda _m: None)
 
-    def make(generator):
-        return Service(tmp_path / "idx", encoder=encoder, generator=generator).start()
+    def make(generator, **options):
+        return Service(tmp_path / "idx", encoder=encoder, generator=generator, **options).start()
 
     return make
 

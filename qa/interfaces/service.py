@@ -193,11 +193,7 @@ class Service:
         try:
             generator = None if extractive else self.generator
             answerer = Answerer(
-                self.retriever,
-                generator,
-                reader=self.reader,
-                k=self.k if k is None else k,
-                extractive=extractive,
+                self.retriever, generator, reader=self.reader, k=self.k, extractive=extractive
             )
             events = until_done(answerer.stream(question, history, k, filters), leave)
             first = next(events)  # bad input raises here, in the caller's thread

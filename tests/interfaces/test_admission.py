@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from qa.interfaces import chat
 from qa.interfaces.admission import Admission, QueueFull, admission_from_env
 from qa.interfaces.rest import create_api
-from qa.interfaces.service import Service
 from qa.reading.reader import FakeReader
 
 QUESTION = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
@@ -41,11 +40,7 @@ class Held(FakeGenerator):
 @pytest.fixture
 def make_service(make_service):
     def make(admission: Admission, generator=None):
-        base = make_service(generator)
-        reader = FakeReader({QUESTION: SPAN})
-        return Service(
-            base.index_dir, base.encoder, generator, reader=reader, admission=admission
-        ).start()
+        return make_service(generator, reader=FakeReader({QUESTION: SPAN}), admission=admission)
 
     return make
 

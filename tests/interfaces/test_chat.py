@@ -11,7 +11,7 @@ from fakes import FakeGenerator
 from corpus.article import Article
 from qa.interfaces import chat
 from qa.interfaces.render import escape_markdown, sources_html
-from qa.interfaces.service import Service, UploadError
+from qa.interfaces.service import UploadError
 from qa.interfaces.uploads import MAX_UPLOAD_BYTES, Upload, safe_stem
 from qa.reading.reader import FakeReader
 from qa.records.answer import Answer, Span, Timings
@@ -37,9 +37,8 @@ def make_reading_service(make_service):
     to span) and a fake generator; the real reader never loads."""
 
     def make(generator=None, answers=None):
-        base = make_service(generator)
         reader = FakeReader(ANSWERS if answers is None else answers)
-        return Service(base.index_dir, base.encoder, generator, reader=reader).start()
+        return make_service(generator, reader=reader)
 
     return make
 

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from qa.interfaces.admission import Admission
 from qa.interfaces.rest import auth_from_env, create_api
-from qa.interfaces.service import Service
 from qa.reading.reader import FakeReader
 
 QUESTION = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
@@ -61,11 +60,8 @@ def make_client(make_service):
 
     def make(generator=None, auth=None, answers=None, admission=None, **kw) -> TestClient:
         generator = generator or FakeGenerator(REPLY)
-        base = make_service(generator)
         reader = FakeReader({QUESTION: SPAN} if answers is None else answers)
-        service = Service(
-            base.index_dir, base.encoder, generator, reader=reader, admission=admission
-        ).start()
+        service = make_service(generator, reader=reader, admission=admission)
         return TestClient(create_api(service, auth=auth), **kw)
 
     return make

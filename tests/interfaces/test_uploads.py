@@ -12,7 +12,6 @@ import pytest
 from fakes import FakeGenerator
 
 from qa.interfaces import chat
-from qa.interfaces.service import Service
 from qa.interfaces.uploads import Upload, clean_stale_staging, staging_prefix
 from qa.reading.reader import FakeReader
 
@@ -26,8 +25,7 @@ def _fakes_only(no_real_reader):
 
 @pytest.fixture
 def service(make_service):
-    base = make_service(FakeGenerator("x"))
-    return Service(base.index_dir, base.encoder, base._generator, reader=FakeReader({})).start()
+    return make_service(FakeGenerator("x"), reader=FakeReader({}))
 
 
 def test_only_files_in_the_upload_folder_are_added(service, tmp_path):

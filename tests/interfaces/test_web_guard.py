@@ -11,7 +11,6 @@ from fakes import FakeGenerator
 from fastapi.testclient import TestClient
 
 from qa.interfaces.rest import create_api
-from qa.interfaces.service import Service
 from qa.interfaces.web_guard import LoginThrottle
 from qa.reading.reader import FakeReader
 
@@ -27,8 +26,7 @@ def _fakes_only(no_real_reader):
 
 @pytest.fixture
 def service(make_service):
-    base = make_service(FakeGenerator("Hà Lan đã đầu tư."))
-    return Service(base.index_dir, base.encoder, base._generator, reader=FakeReader({})).start()
+    return make_service(FakeGenerator("Hà Lan đã đầu tư."), reader=FakeReader({}))
 
 
 @pytest.fixture
