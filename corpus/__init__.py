@@ -3,10 +3,11 @@
 from corpus.article import Article, Chunk, ReadError, ReadReport
 from corpus.clean import CleanPage, clean_page
 from corpus.normalize import fold_text, has_diacritics, normalize_text
-from corpus.readers import ReadFailure, read_file, read_paths
+from corpus.readers import ArticleStream, ReadFailure, read_file, read_paths
 
 __all__ = [
     "Article",
+    "ArticleStream",
     "Chunk",
     "CleanPage",
     "ReadError",

@@ -1,26 +1,35 @@
-"""Read articles from files and folders: scraped ``.txt`` pages, ``.html`` pages, ``.jsonl``.
+"""Read articles from files and folders: scraped ``.txt`` and ``.html`` pages, ``.jsonl``
+(plain or gzip-compressed ``.jsonl.gz``, streamed one line at a time).
 
-A batch never stops on a bad file: ``read_paths`` skips it and says why, by name, in
-``ReadReport.errors``. ``read_file`` is the strict single-file form and raises instead.
+A batch never stops on a bad file: ``ArticleStream`` (lazy) and ``read_paths`` (all at once)
+skip it and say why, by name. ``read_file`` is the strict single-file form and raises instead.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 from corpus.article import Article, ReadError, ReadReport
 from corpus.clean import clean_page, lead_title
 from corpus.meta import detect_outlet, extract_date, parse_date
 from corpus.normalize import fold_text, normalize_text
+from corpus.stream import (
+    JSONL,
+    MAX_LINE_BYTES,
+    SUPPORTED,
+    LineSource,
+    check_mojibake,
+    decode,
+    file_kind,
+    file_size,
+    find_targets,
+)
+from corpus.stream import Unreadable as _Unreadable
 
-SUPPORTED = (".txt", ".html", ".htm", ".jsonl")
-MAX_BYTES = 20 * 1024 * 1024
-# UTF-8 text decoded once too often as cp1252: "á»" for ộ/ở..., "Ä‘" for đ, "Æ°" for ư.
-_MOJIBAKE = re.compile(r"á»|Ä‘|Æ°|Ã[\u00a0¡¢£¨©ª¬\u00ad²³´µ¹º½]")
+MAX_BYTES = 20 * 1024 * 1024  # a whole-file page (.txt, .html); JSONL files have no limit
 
 
 class ReadFailure(ValueError):
@@ -35,36 +44,6 @@ class ReadFailure(ValueError):
         self.error = error
 
 
-class _Unreadable(Exception):
-    """Internal: why one file or line is skipped; becomes a ReadError."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _Unreadable("file is UTF-16 encoded; re-save it as UTF-8")
-    if b"\x00" in data:
-        raise _Unreadable("looks binary (contains NUL bytes); expected a UTF-8 text file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        controls = sum(b < 9 or 13 < b < 32 for b in data[:4096])
-        if controls > len(data[:4096]) // 20:
-            raise _Unreadable("looks binary (mostly non-text bytes)") from None
-        raise _Unreadable(
-            f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "re-save the file as UTF-8 (legacy Vietnamese encodings are not guessed)"
-        ) from None
-    if not text.strip():
-        raise _Unreadable("file is empty")
-    if len(_MOJIBAKE.findall(text)) >= 3:
-        raise _Unreadable("text looks double-encoded (mojibake such as 'á»'); re-export as UTF-8")
-    return text
-
-
 def _load_text(path: Path) -> str:
     try:
         size = path.stat().st_size
@@ -75,9 +54,13 @@ def _load_text(path: Path) -> str:
             )
         if size == 0:
             raise _Unreadable("file is empty")
-        return _decode(path.read_bytes())
+        text = decode(path.read_bytes())
     except OSError as e:
         raise _Unreadable(f"cannot read file: {e.strerror or e}") from None
+    if not text.strip():
+        raise _Unreadable("file is empty")
+    check_mojibake(text)
+    return text
 
 
 def _from_page(path: Path, raw: str) -> Article:
@@ -161,38 +144,57 @@ def _from_json_line(where: str, line: str) -> Article:
     )
 
 
-def _from_jsonl(path: Path, raw: str) -> ReadReport:
-    articles: list[Article] = []
-    errors: list[ReadError] = []
-    # split on "\n" only: JSON strings may legally hold U+2028, which splitlines() would cut
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
+def _jsonl_items(source: LineSource) -> Iterator[Article | ReadError]:
+    """Articles of a JSONL file, a ReadError in place of each bad line.
+
+    An encoding problem on the first line with content condemns the whole file (it is
+    not UTF-8 JSONL at all); on a later line, only that line.
+    """
+    content_seen = False
+    for lineno, line in source:
+        where = f"{source.path}:{lineno}"
+        if line is None:
+            content_seen = True
+            limit = f"{MAX_LINE_BYTES // 2**20} MB"
+            yield ReadError(path=where, reason=f"line is over {limit}; one article per line")
             continue
-        where = f"{path}:{lineno}"
         try:
-            articles.append(_from_json_line(where, line))
+            text = decode(line, source.offset)
+            check_mojibake(text)
         except _Unreadable as e:
-            errors.append(ReadError(path=where, reason=e.reason))
-    return ReadReport(articles=tuple(articles), errors=tuple(errors))
+            if not content_seen:
+                raise
+            yield ReadError(path=where, reason=e.reason)
+            continue
+        if not text.strip():
+            continue
+        content_seen = True
+        try:
+            yield _from_json_line(where, text)
+        except _Unreadable as e:
+            yield ReadError(path=where, reason=e.reason)
+    if not content_seen:
+        raise _Unreadable("file is empty")
 
 
-def _read_one(path: Path) -> ReadReport:
-    """Read one file, turning every expected problem into a ReadError."""
-    suffix = path.suffix.lower()
+def _file_items(source: LineSource) -> Iterator[Article | ReadError]:
+    """Articles of one file, with a ReadError for each bad line, or for the file."""
+    path = source.path
+    kind = file_kind(path)
     try:
-        if suffix not in SUPPORTED:
+        if kind not in SUPPORTED:
             expected = ", ".join(SUPPORTED)
-            raise _Unreadable(f"unsupported file type {suffix or '(none)'!r}; expected {expected}")
-        raw = _load_text(path)
-        if suffix == ".jsonl":
-            return _from_jsonl(path, raw)
-        reader = _from_page if suffix == ".txt" else _from_html
-        return ReadReport(articles=(reader(path, raw),))
+            raise _Unreadable(f"unsupported file type {kind or '(none)'!r}; expected {expected}")
+        if kind in JSONL:
+            yield from _jsonl_items(source)
+        else:
+            reader = _from_page if kind == ".txt" else _from_html
+            yield reader(path, _load_text(path))
     except _Unreadable as e:
-        return ReadReport(errors=(ReadError(path=str(path), reason=e.reason),))
+        yield ReadError(path=str(path), reason=e.reason)
     except Exception as e:  # a parser bug must cost one file, not the batch
         reason = f"unexpected {type(e).__name__} while reading: {e}"
-        return ReadReport(errors=(ReadError(path=str(path), reason=reason),))
+        yield ReadError(path=str(path), reason=reason)
 
 
 def read_file(path: str | Path) -> list[Article]:
@@ -202,68 +204,89 @@ def read_file(path: str | Path) -> list[Article]:
     Traceback (most recent call last):
     corpus.readers.ReadFailure: no/such/page.txt: cannot read file: No such file or directory
     """
-    report = _read_one(Path(path))
-    if report.errors:
-        raise ReadFailure(report.errors[0])
-    return list(report.articles)
+    articles: list[Article] = []
+    for item in _file_items(LineSource(Path(path))):
+        if isinstance(item, ReadError):
+            raise ReadFailure(item)
+        articles.append(item)
+    return articles
 
 
-def _folder_files(root: Path) -> list[Path]:
-    """Supported files under a folder, in sorted order; hidden files and folders skipped."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):  # does not follow symlinked folders: no loops
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        found += [
-            Path(folder, f)
-            for f in files
-            if not f.startswith(".") and Path(f).suffix.lower() in SUPPORTED
-        ]
-    return sorted(found, key=lambda p: p.relative_to(root).parts)
+class ArticleStream:
+    """Articles of files and folders, read lazily (a JSONL file one line at a time).
 
+    Same order, errors and duplicate-id rule as ``read_paths``; errors gather in ``errors``
+    as they happen. ``bytes_done`` of ``bytes_total`` (on-disk bytes: compressed ones for
+    ``.jsonl.gz``) measures progress, and only grows. A stream is read once.
+    """
 
-def _targets(paths: Iterable[str | Path]) -> list[Path | ReadError]:
-    """Files to read, in order, with a ReadError in place of a path that cannot be."""
-    targets: list[Path | ReadError] = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            targets += _folder_files(path)
-        elif path.is_file():
-            targets.append(path)  # named explicitly: an unsupported type is an error
-        elif path.exists():
-            targets.append(ReadError(path=str(path), reason="not a regular file or folder"))
-        else:
-            targets.append(ReadError(path=str(path), reason="no such file or directory"))
-    return targets
+    def __init__(self, paths: Iterable[str | Path] | str | Path) -> None:
+        if isinstance(paths, str | Path):
+            paths = [paths]  # a lone path, not an iterable of characters
+        self._targets = find_targets(paths)
+        self._sizes = [file_size(t) if isinstance(t, Path) else 0 for t in self._targets]
+        self.bytes_total = sum(self._sizes)
+        self.errors: list[ReadError] = []
+        self.articles_read = 0
+        self._at: tuple[int, LineSource | None, int] = (0, None, 0)  # done, reading, its size
+        self._started = False
+
+    @property
+    def bytes_done(self) -> int:
+        """On-disk bytes consumed: files finished, plus the position in the current one."""
+        done, source, size = self._at  # one tuple: a reader in another thread sees no dip
+        return done + (min(source.position, size) if source else 0)
+
+    def __iter__(self) -> Iterator[Article]:
+        if self._started:
+            raise RuntimeError("an ArticleStream is read once; make a new one to read again")
+        self._started = True
+        first_seen: dict[str, str] = {}
+        for target, size in zip(self._targets, self._sizes, strict=True):
+            if isinstance(target, ReadError):
+                self.errors.append(target)
+                continue
+            done = self._at[0]
+            source = LineSource(target)
+            self._at = (done, source, size)
+            for item in _file_items(source):
+                if isinstance(item, ReadError):
+                    self.errors.append(item)
+                elif self._is_new(item, str(target), first_seen):
+                    self.articles_read += 1
+                    yield item
+            self._at = (done + size, None, 0)
+
+    def _is_new(self, article: Article, target: str, first_seen: dict[str, str]) -> bool:
+        where = article.path or target
+        if article.id not in first_seen:
+            first_seen[article.id] = where
+            return True
+        first = first_seen[article.id]
+        reason = f"duplicate id {article.id!r}, first read from {first}; skipped"
+        self.errors.append(ReadError(path=where, reason=reason + " (give it a distinct id)"))
+        return False
+
+    def batches(self, size: int) -> Iterator[list[Article]]:
+        """The articles in lists of ``size`` (the last may be shorter), read as they are needed."""
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, got {size}")
+        articles = iter(self)
+        while batch := list(islice(articles, size)):
+            yield batch
 
 
 def read_paths(paths: Iterable[str | Path] | str | Path) -> ReadReport:
     """Read files and folders (recursively, sorted) into one report; bad files are skipped.
 
-    Folders contribute their ``.txt``, ``.html``/``.htm`` and ``.jsonl`` files and silently
-    ignore others. A later article whose id was already read is reported, not kept.
+    Folders contribute their ``.txt``, ``.html``/``.htm``, ``.jsonl`` and ``.jsonl.gz``
+    files and silently ignore others. A later article whose id was already read is
+    reported, not kept. Holds every article in memory: for a large archive, iterate an
+    ``ArticleStream`` (the same reading, lazily, with progress) instead.
 
     >>> read_paths(["no/such/folder"]).errors[0].reason
     'no such file or directory'
     """
-    if isinstance(paths, str | Path):
-        paths = [paths]  # a lone path, not an iterable of characters
-    errors: list[ReadError] = []
-    articles: list[Article] = []
-    first_seen: dict[str, str] = {}
-    for target in _targets(paths):
-        if isinstance(target, ReadError):
-            errors.append(target)
-            continue
-        report = _read_one(target)
-        errors += report.errors
-        for article in report.articles:
-            where = article.path or str(target)
-            if article.id in first_seen:
-                first = first_seen[article.id]
-                reason = f"duplicate id {article.id!r}, first read from {first}; skipped"
-                errors.append(ReadError(path=where, reason=reason + " (give it a distinct id)"))
-                continue
-            first_seen[article.id] = where
-            articles.append(article)
-    return ReadReport(articles=tuple(articles), errors=tuple(errors))
+    stream = ArticleStream(paths)
+    articles = tuple(stream)
+    return ReadReport(articles=articles, errors=tuple(stream.errors))

@@ -3,12 +3,17 @@ skipped, and nothing stops the rest of the batch."""
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import json
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 
+import corpus.stream
+from corpus import ArticleStream
 from corpus.normalize import normalize_text
 from corpus.readers import MAX_BYTES, ReadFailure, read_file, read_paths
 
@@ -194,3 +199,157 @@ def test_vietnamese_capitals_are_not_mistaken_for_mojibake(tmp_path):
     page = "NGÃ BA ĐỒNG LỘC\n\nĐoàn về NGÃ BA ĐỒNG LỘC, NGÃ TƯ SỞ, NGÃ NĂM GIA LONG hôm qua.\n"
     (article,) = read_file(_write(tmp_path / "upper.txt", page))
     assert article.title == "NGÃ BA ĐỒNG LỘC"
+
+
+# --- gzip archives and streaming -------------------------------------------------------
+
+
+def _jsonl(n: int, start: int = 0, noise: int = 0) -> bytes:
+    """``n`` JSONL articles, each with ``noise`` hex characters that compress badly."""
+    lines = [
+        json.dumps({"id": f"b{i}", "title": f"Tin {i}", "text": f"Bài số {i}. {_noise(noise, i)}"})
+        for i in range(start, start + n)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _noise(n: int, seed: int) -> str:
+    return random.Random(seed).randbytes(n // 2).hex()
+
+
+def _unpathed(articles) -> list:
+    return [dataclasses.replace(a, path=None) for a in articles]
+
+
+def test_gzip_archive_reads_like_the_plain_file(tmp_path):
+    data = _jsonl(5) + b"\n{broken\n"
+    plain = _write(tmp_path / "news.jsonl", data)
+    packed = _write(tmp_path / "news.jsonl.GZ", gzip.compress(data))
+    a, b = read_paths([plain]), read_paths([packed])
+    assert len(a.articles) == 5 and _unpathed(a.articles) == _unpathed(b.articles)
+    assert b.articles[0].path == f"{packed}:1"
+    assert [e.path for e in b.errors] == [f"{packed}:7"] and "invalid JSON" in b.errors[0].reason
+    assert [
+        x.id for x in read_file(_write(tmp_path / "ok.jsonl.gz", gzip.compress(_jsonl(2))))
+    ] == [
+        "b0",
+        "b1",
+    ]
+
+
+def test_truncated_archive_keeps_the_articles_before_the_damage(tmp_path):
+    whole = gzip.compress(_jsonl(400, noise=300))
+    path = _write(tmp_path / "cut.jsonl.gz", whole[: len(whole) // 2])
+    report = read_paths([path])
+    kept = len(report.articles)
+    assert 100 < kept < 400 and [a.id for a in report.articles] == [f"b{i}" for i in range(kept)]
+    (error,) = report.errors
+    assert error.path == str(path)
+    assert error.reason == (
+        f"the archive is truncated after {kept} lines: re-download or re-compress it"
+    )
+    with pytest.raises(ReadFailure, match="truncated"):
+        read_file(path)
+
+
+def test_plain_text_named_gz_is_not_a_gzip_file(tmp_path):
+    path = _write(tmp_path / "mislabeled.jsonl.gz", _jsonl(2))
+    report = read_paths([path])
+    assert report.articles == ()
+    assert [e.path for e in report.errors] == [str(path)]
+    assert report.errors[0].reason.startswith("not a gzip file")
+    assert "name it .jsonl" in report.errors[0].reason
+
+
+def test_corrupt_and_empty_archives_are_named(tmp_path):
+    whole = bytearray(gzip.compress(_jsonl(3)))
+    whole[-8] ^= 0xFF  # the CRC in the trailer: all lines read, then the check fails
+    crc = _write(tmp_path / "crc.jsonl.gz", bytes(whole))
+    empty = _write(tmp_path / "empty.jsonl.gz", gzip.compress(b" \n\n"))
+    report = read_paths([crc, empty])
+    assert len(report.articles) == 3
+    assert _reasons(report)["crc.jsonl.gz"].startswith("the archive is corrupt (CRC check")
+    assert _reasons(report)["empty.jsonl.gz"] == "file is empty"
+
+
+def test_duplicate_ids_across_a_jsonl_and_an_archive(tmp_path):
+    _write(tmp_path / "a.jsonl", _jsonl(3))
+    packed = _write(tmp_path / "b.jsonl.gz", gzip.compress(_jsonl(3, start=2)))
+    _write(tmp_path / "c.txt.gz", gzip.compress(GOOD_PAGE.encode()))  # not a type folders take
+    report = read_paths([tmp_path])
+    assert [a.id for a in report.articles] == ["b0", "b1", "b2", "b3", "b4"]
+    assert [e.path for e in report.errors] == [f"{packed}:1"]
+    assert "duplicate id 'b2', first read from" in report.errors[0].reason
+    named = read_paths([tmp_path / "c.txt.gz"]).errors[0].reason
+    assert named.startswith("unsupported file type '.txt.gz'")
+
+
+def test_encoding_damage_condemns_a_line_or_the_file(tmp_path):
+    legacy = json.dumps({"id": "x", "text": "Hà Nam"}, ensure_ascii=False).encode("cp1258")
+    later = _write(tmp_path / "later.jsonl.gz", gzip.compress(_jsonl(1) + legacy + b"\n"))
+    first = _write(tmp_path / "first.jsonl", legacy + b"\n" + _jsonl(1))
+    report = read_paths([later, first])
+    assert [a.id for a in report.articles] == ["b0"]
+    assert [e.path for e in report.errors] == [f"{later}:2", str(first)]
+    assert all("not valid UTF-8" in e.reason for e in report.errors)
+
+
+def test_an_overlong_line_is_skipped_and_the_next_one_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus.stream, "MAX_LINE_BYTES", 1000)
+    data = _jsonl(1) + _jsonl(1, start=1, noise=5000) + _jsonl(1, start=2)
+    report = read_paths([_write(tmp_path / "long.jsonl.gz", gzip.compress(data))])
+    assert [a.id for a in report.articles] == ["b0", "b2"]
+    assert [e.path.rsplit(":", 1)[1] for e in report.errors] == ["2"]
+    assert report.errors[0].reason.startswith("line is over")
+
+
+def test_stream_progress_grows_to_the_total(tmp_path):
+    paths = [
+        _write(tmp_path / "a.jsonl.gz", gzip.compress(_jsonl(300, noise=400))),
+        _write(tmp_path / "b.txt", GOOD_PAGE),
+        _write(tmp_path / "c.jsonl", _jsonl(50, start=300)),
+    ]
+    stream = ArticleStream(tmp_path)
+    assert stream.bytes_total == sum(p.stat().st_size for p in paths)
+    assert stream.bytes_done == 0
+    seen = [stream.bytes_done for _ in stream]
+    assert len(seen) == stream.articles_read == 351
+    assert seen == sorted(seen) and len(set(seen)) > 3  # grows, in steps, never back
+    assert seen[-1] <= stream.bytes_total == stream.bytes_done
+    assert stream.errors == []
+    with pytest.raises(RuntimeError, match="read once"):
+        next(iter(stream))
+
+
+def test_batches_hold_at_most_size_articles(tmp_path):
+    path = _write(tmp_path / "seven.jsonl.gz", gzip.compress(_jsonl(7)))
+    stream = ArticleStream(path)
+    assert [len(b) for b in stream.batches(3)] == [3, 3, 1]
+    assert stream.articles_read == 7
+    with pytest.raises(ValueError, match="at least 1"):
+        next(ArticleStream(path).batches(0))
+
+
+def test_the_first_article_of_a_big_archive_comes_without_reading_it_all(tmp_path):
+    path = _write(tmp_path / "big.jsonl.gz", gzip.compress(_jsonl(2000, noise=4000)))
+    stream = ArticleStream([path])
+    assert stream.bytes_total > 3 * 2**20
+    first = next(iter(stream))
+    assert first.id == "b0" and stream.articles_read == 1
+    assert 0 < stream.bytes_done < stream.bytes_total // 10
+
+
+def test_read_paths_and_the_stream_agree(tmp_path):
+    folder = tmp_path / "mixed"
+    _write(folder / "a.txt", GOOD_PAGE)
+    _write(folder / "b.jsonl.gz", gzip.compress(_jsonl(2) + b"{oops\n"))
+    _write(folder / "c.jsonl", _jsonl(2))  # both ids already read
+    paths = [folder, tmp_path / "missing.jsonl"]
+    report, stream = read_paths(paths), ArticleStream(paths)
+    assert tuple(stream) == report.articles and tuple(stream.errors) == report.errors
+    assert [Path(e.path).name for e in report.errors] == [
+        "b.jsonl.gz:3",
+        "c.jsonl:1",
+        "c.jsonl:2",
+        "missing.jsonl",
+    ]
