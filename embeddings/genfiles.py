@@ -1,4 +1,4 @@
-"""The files of one index generation: JSON lines in and out, and clearing away debris.
+"""The files of one index generation: small JSON files in and out, and clearing debris.
 
 A failed commit's partial files and a superseded generation's files are removed here;
 the current generation's, the manifest and the writer lock never are.
@@ -11,54 +11,66 @@ import json
 import shutil
 from pathlib import Path
 
-from corpus.article import Article
-from embeddings.manifest import MANIFEST, MANIFEST_TMP, IndexFolderError, Manifest, read_manifest
+from embeddings.manifest import (
+    MANIFEST,
+    MANIFEST_TMP,
+    IndexFolderError,
+    Manifest,
+    disk_generation,
+    read_manifest,
+)
 from embeddings.writelock import LOCK_FILE
 
-
-def read_articles(path: Path) -> tuple[dict[str, Article], dict[str, str], dict[str, str]]:
-    articles, checksums, groups = {}, {}, {}
-    for line in read_lines(path):
-        raw = json.loads(line)
-        checksums[raw["id"]] = raw.pop("checksum")
-        groups[raw["id"]] = raw.pop("group")
-        articles[raw["id"]] = Article(**raw)
-    return articles, checksums, groups
+SEGMENTS = "segments"  # the folder of segment folders (embeddings.segment)
 
 
-def read_lines(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        yield from (line for line in fh if line.strip())
+def write_json(path: Path, record) -> None:
+    """Write one JSON file (fsynced later by the commit's seal)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(record, fh, ensure_ascii=False, sort_keys=True)
 
 
-def write_lines(path: Path, records) -> None:
-    with open(path, "w", encoding="utf-8") as fh:  # fsynced by seal_all
-        for r in records:
-            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+def read_json(folder: Path, manifest: Manifest, kind: str) -> dict:
+    """The generation's file of ``kind`` (``deleted``, ``groups``), or {} if it has none."""
+    name = manifest.files.get(kind)
+    if name is None:
+        return {}
+    return json.loads((folder / name).read_text(encoding="utf-8"))
 
 
 def articles_on_disk(folder: Path) -> int:
+    """Live articles of the committed index (0 if none): what a failed change left."""
     try:
-        return read_manifest(folder).articles if (folder / MANIFEST).exists() else 0
+        return read_manifest(folder).articles if disk_generation(folder, strict=False) else 0
     except IndexFolderError:
         return 0
 
 
-def discard(folder: Path, failed: Manifest) -> None:
-    """Remove what a failed commit of ``failed`` wrote (never the current generation's)."""
-    for name in [*failed.files.values(), MANIFEST_TMP]:
+def discard(folder: Path, names: list[str]) -> None:
+    """Remove what a failed commit wrote (files or folders, by relative path)."""
+    for name in [*names, MANIFEST_TMP]:
         path = folder / name
         with contextlib.suppress(OSError):  # best effort: the next commit removes debris
             shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def remove_superseded(folder: Path, current: Manifest) -> None:
-    """Delete superseded files, and any debris a crashed write left behind."""
-    keep = set(current.files.values()) | {MANIFEST, LOCK_FILE}
+    """Delete superseded files and segments, and any debris a crashed write left behind.
+
+    Readers that loaded an older generation keep working: their files are open (or
+    memory-mapped), and an unlinked file lives until they close it.
+    """
+    keep = set(current.files.values()) | {MANIFEST, LOCK_FILE, SEGMENTS}
     for entry in folder.iterdir():
         if entry.name in keep or entry.name.split("-")[0] not in KINDS:
             continue
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    live = {s["name"] for s in current.segments}
+    segments = folder / SEGMENTS
+    for entry in segments.iterdir() if segments.is_dir() else []:
+        if entry.name not in live:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
-KINDS = {"articles", "chunks", "signatures", "vectors", "bm25"}
+# Files of older generations (and of format 1 indexes, replaced by a rebuild).
+KINDS = {"articles", "chunks", "signatures", "vectors", "bm25", "deleted", "groups"}

@@ -1,8 +1,10 @@
-"""Incremental changes to an index: add or replace articles, remove them.
+"""Incremental changes to an index: add or replace articles in batches, remove them.
 
-Only new or changed articles are chunked and embedded; unchanged ones are skipped by
-content checksum. BM25 statistics depend on the whole collection, so the BM25 matrices are
-refit from the stored chunk texts (cheap next to embedding).
+Articles arrive as a stream and are taken in batches: each batch's new or changed
+articles are chunked, embedded and written as one new segment, then committed, so a kill
+loses at most the batch in flight and running the same command again resumes (articles
+already in the index are skipped by content checksum). Replaced and removed articles get
+tombstones; small segments are merged as they pile up (``embeddings.compact``).
 
 Each change holds the folder's writer lock from start to commit, and first catches up with
 any generation another process committed since the store was loaded: a server's upload
@@ -12,19 +14,22 @@ and a CLI ingest into one index both keep their articles.
 from __future__ import annotations
 
 import difflib
+import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from corpus.article import Article
 from corpus.chunk import chunk_article, passage_text
 from corpus.dedup import signature
-from embeddings.lexical import LexicalIndex
-from embeddings.store import IndexStore, StoredChunk
+from embeddings.compact import merge_policy, merge_segments
+from embeddings.segment import SegmentData
+from embeddings.store import IndexStore
 from embeddings.writelock import index_lock
 
+BATCH_ARTICLES = 500  # ~2,000 passages, ~1.5 min of embedding: what a kill can cost
 Progress = Callable[[str], None]
 _SHOWN = 10  # unknown ids named in a message (and given suggestions); the rest are counted
 _CLOSE = 3  # suggestions per unknown id
@@ -71,53 +76,126 @@ class RemoveReport:
         return f"not in the index: {', '.join(parts)}{tail}" if parts else ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class IngestProgress:
+    """Where a running ingest stands, after each committed batch."""
+
+    articles: int  # read so far
+    embedded: int  # passages embedded so far
+    seconds: float
+    fraction: float | None = None  # of the input consumed, when the reader knows
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if not self.fraction or self.fraction <= 0:
+            return None
+        return self.seconds * (1 - self.fraction) / self.fraction
+
+
 def ingest(
-    store: IndexStore, articles: Iterable[Article], encoder, progress: Progress | None = None
+    store: IndexStore,
+    articles: Iterable[Article],
+    encoder,
+    progress: Progress | None = None,
+    *,
+    batch_size: int = BATCH_ARTICLES,
+    on_batch: Callable[[IngestProgress], None] | None = None,
+    fraction: Callable[[], float] | None = None,
 ) -> IngestReport:
-    """Add new articles, replace changed ones, skip unchanged ones; then commit.
+    """Add new articles, replace changed ones, skip unchanged ones; commit every batch.
 
     ``encoder`` must be the one the index was built with (checked by the caller). Holds the
     folder's writer lock throughout; ``store`` is first brought up to date with the disk.
+    ``on_batch`` hears an ``IngestProgress`` after each commit (``fraction`` tells how
+    much of the input was read, for an ETA).
     """
     say = progress or (lambda _msg: None)
     with index_lock(store.folder, say):
         store.catch_up()
-        return _ingest(store, articles, encoder, say)
+        total = _Totals(started=time.perf_counter())
+        for batch in _batches(articles, batch_size):
+            _ingest_batch(store, batch, encoder, say, total, quiet=on_batch is not None)
+            if on_batch:
+                done = fraction() if fraction else None
+                on_batch(total.progress(done))
+        if store.replaces:  # a rebuild of nothing still replaces the old index
+            store.commit()
+        return total.report()
 
 
-def _ingest(store: IndexStore, articles: Iterable[Article], encoder, say: Progress):
-    started = time.perf_counter()
-    added, updated, unchanged, todo = _triage(store, articles)
+def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    it = iter(articles)
+    while batch := list(itertools.islice(it, max(1, size))):
+        yield batch
+
+
+@dataclass
+class _Totals:
+    started: float
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    read: int = 0
+    chunks: int = 0
+    embed_seconds: float = 0.0
+
+    def progress(self, fraction: float | None) -> IngestProgress:
+        return IngestProgress(
+            articles=self.read,
+            embedded=self.chunks,
+            seconds=time.perf_counter() - self.started,
+            fraction=fraction,
+        )
+
+    def report(self) -> IngestReport:
+        return IngestReport(
+            added=tuple(self.added),
+            updated=tuple(self.updated),
+            unchanged=tuple(self.unchanged),
+            chunks_added=self.chunks,
+            seconds=time.perf_counter() - self.started,
+            embed_seconds=self.embed_seconds,
+        )
+
+
+def _ingest_batch(
+    store: IndexStore, batch: list[Article], encoder, say, total: _Totals, quiet: bool = False
+) -> None:
+    total.read += len(batch)
+    todo = triage(store, batch, total)
     if not todo:
-        return IngestReport(unchanged=tuple(unchanged), seconds=time.perf_counter() - started)
-    _drop_chunks(store, {a.id for a in todo})
+        return
     chunks = [c for a in todo for c in chunk_article(a, store.settings)]
-    say(f"Embedding {len(chunks)} passages from {len(todo)} articles...")
+    if not quiet:
+        say(f"Embedding {len(chunks)} passages from {len(todo)} articles...")
     t0 = time.perf_counter()
     vectors = encoder.encode_passages([passage_text(c) for c in chunks])
-    embed_seconds = time.perf_counter() - t0
-    first = store.manifest.next_id
-    ids = np.arange(first, first + len(chunks), dtype=np.int64)
-    store.vectors.add(vectors, ids)
-    store.chunks += [
-        StoredChunk(vid=int(i), doc_id=c.doc_id, position=c.position, start=c.start, end=c.end)
-        for i, c in zip(ids, chunks, strict=True)
-    ]
-    for a in todo:
-        store.articles[a.id] = a
-        store.checksums[a.id] = a.checksum
-        store.signatures[a.id] = signature(f"{a.title}\n{a.text}")
-    store.manifest = replace(store.manifest, next_id=first + len(chunks))
-    _refresh(store, {a.id for a in todo}, say)
-    seconds = time.perf_counter() - started
-    return IngestReport(
-        added=tuple(added),
-        updated=tuple(updated),
-        unchanged=tuple(unchanged),
-        chunks_added=len(chunks),
-        seconds=seconds,
-        embed_seconds=embed_seconds,
+    total.embed_seconds += time.perf_counter() - t0
+    add_batch(store, todo, chunks, vectors)
+    total.chunks += len(chunks)
+
+
+def add_batch(store: IndexStore, articles: list[Article], chunks: list, vectors) -> None:
+    """Write embedded articles as a new segment and commit (replaced versions tombstoned).
+
+    ``chunks`` are ``chunk_article``'s chunks of ``articles`` with the store's settings,
+    in order, and ``vectors`` their passage vectors: any pipeline that embeds (one process,
+    or Ray workers) ends here, so its index is the same.
+    """
+    signatures = np.stack([signature(f"{a.title}\n{a.text}") for a in articles])
+    store.add_segment(
+        SegmentData(articles=articles, chunks=chunks, vectors=vectors, signatures=signatures)
     )
+    _settle(store, {a.id for a in articles})
+
+
+def _settle(store: IndexStore, touched: set[str]) -> None:
+    """Regroup near-duplicates, merge segments if they piled up, and commit."""
+    store.regroup(touched)
+    merge = merge_policy([len(s) for s in store.segments])
+    if merge:
+        merge_segments(store, merge)
+    store.commit()
 
 
 def remove(store: IndexStore, ids: Sequence[str], progress: Progress | None = None) -> RemoveReport:
@@ -129,18 +207,16 @@ def remove(store: IndexStore, ids: Sequence[str], progress: Progress | None = No
     say = progress or (lambda _msg: None)
     with index_lock(store.folder, say):
         store.catch_up()
-        present = [i for i in ids if i in store.articles]
-        missing = tuple(i for i in ids if i not in store.articles)
-        before = len(store.chunks)
+        live_before = int(store.rows.live.sum())
+        present = store.tombstone(set(ids))
+        present = tuple(i for i in ids if i in set(present))
+        missing = tuple(i for i in ids if i not in set(present))
         if present:
-            _drop_chunks(store, set(present))
-            for i in present:
-                del store.articles[i], store.checksums[i], store.signatures[i]
-            _refresh(store, set(present), say)
+            _settle(store, set(present))
     return RemoveReport(
-        removed=tuple(present),
+        removed=present,
         missing=missing,
-        chunks_removed=before - len(store.chunks),
+        chunks_removed=live_before - int(store.rows.live.sum()),
         suggestions=_suggest(missing[:_SHOWN], list(store.articles)),
     )
 
@@ -150,28 +226,15 @@ def _suggest(unknown: Sequence[str], known: list[str]) -> dict[str, tuple[str, .
     return {i: tuple(c) for i, c in close.items() if c}
 
 
-def _triage(store: IndexStore, articles: Iterable[Article]):
-    added, updated, unchanged, todo = [], [], [], []
-    for a in articles:
-        old = store.checksums.get(a.id)
+def triage(store: IndexStore, batch: list[Article], total: _Totals | None = None) -> list:
+    """The articles of ``batch`` that are new or changed (recorded in ``total``)."""
+    total = total or _Totals(started=0.0)
+    todo = []
+    for a in batch:
+        old = store.rows.checksum(a.id)
         if old == a.checksum:
-            unchanged.append(a.id)
+            total.unchanged.append(a.id)
             continue
-        (updated if old else added).append(a.id)
+        (total.updated if old else total.added).append(a.id)
         todo.append(a)
-    return added, updated, unchanged, todo
-
-
-def _drop_chunks(store: IndexStore, doc_ids: set[str]) -> None:
-    gone = [c.vid for c in store.chunks if c.doc_id in doc_ids]
-    store.vectors.remove(np.array(gone, dtype=np.int64))
-    store.chunks = [c for c in store.chunks if c.doc_id not in doc_ids]
-
-
-def _refresh(store: IndexStore, touched: set[str], say: Progress) -> None:
-    say(f"Indexing {len(store.chunks)} passages for keyword search...")
-    store.lexical = LexicalIndex.build(
-        [passage_text(store.chunk(i)) for i in range(len(store.chunks))]
-    )
-    store.regroup(touched)
-    store.commit()
+    return todo

@@ -16,8 +16,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import numpy as np
-
 from embeddings.manifest import IndexFolderError, Manifest, sync_dir
 
 
@@ -57,16 +55,13 @@ def seal_all(folder: Path, names: list[str]) -> dict[str, str]:
     return sums
 
 
-def verify_checksums(folder: Path, manifest: Manifest) -> None:
+def verify_checksums(folder: Path, manifest: Manifest, names: list[str]) -> None:
     """Refuse files that are missing or differ from the sums the commit recorded.
 
-    A manifest without sums (written by an older hoidap) is let through: the count checks
-    of ``check_counts`` still apply to it.
+    ``names`` are the files and folders the manifest names; each must be covered by a sum.
     """
     sums = manifest.checksums
-    if not sums:
-        return
-    uncovered = [n for n in manifest.files.values() if not _covered(n, sums)]
+    uncovered = [n for n in names if not _covered(n, sums)]
     bad = [rel for rel, digest in sums.items() if _sha256(folder / rel) != digest]
     if uncovered or bad:
         raise IndexFolderError(
@@ -92,45 +87,59 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def check_counts(folder: Path, manifest: Manifest, counts: dict[str, int]) -> None:
-    """Refuse an index whose files hold different numbers of records.
+class IndexChecks:
+    """The record-count and link checks a load makes, with the messages they give."""
 
-    ``counts`` has ``articles``, ``chunks``, ``signatures``, ``vectors`` and ``bm25``.
+    def __init__(self, folder: Path):
+        self.folder = folder
 
-    >>> m = Manifest(encoder=None, chunker={}, articles=2, chunks=3)
-    >>> try:
-    ...     check_counts(Path("idx"), m, dict(articles=2, chunks=3, signatures=2, vectors=4,
-    ...         bm25=3))
-    ... except IndexFolderError as exc:
-    ...     print(str(exc)[:57])
-    idx: the index files disagree (3 chunks but 4 vectors); r
+    def broken(self, exc: BaseException) -> str:
+        hint = rebuild_hint(self.folder)
+        return f"{self.folder}: index files are missing or corrupt ({exc}); {hint}"
+
+    def check(self, manifest: Manifest, segments: list, rows) -> None:
+        """Refuse an index whose files hold different numbers of records, or chunks that
+        point at articles that are not there.
+
+        ``segments`` are open ``embeddings.segment.Segment``s; ``rows`` their ``RowMap``.
+        """
+        problems = [p for seg in segments for p in _segment_problems(seg)]
+        live_chunks = int(rows.live.sum())
+        if manifest.articles != len(rows.where):
+            problems.append(
+                f"{manifest.articles} articles in the manifest but {len(rows.where)} live"
+            )
+        if manifest.chunks != live_chunks:
+            problems.append(f"{manifest.chunks} chunks in the manifest but {live_chunks} live")
+        if problems:
+            raise IndexFolderError(
+                f"{self.folder}: the index files disagree ({'; '.join(problems)}); "
+                f"{rebuild_hint(self.folder)}"
+            )
+
+
+def _segment_problems(seg) -> list[str]:
+    """What disagrees inside one segment, as phrases for a message.
+
+    >>> class S:
+    ...     class info: name, articles, chunks = "seg-1", 2, 3
+    ...     def counts(self): return dict(articles=2, chunks=3, signatures=2, vectors=4, bm25=3)
+    ...     def bad_spans(self): return 0
+    >>> _segment_problems(S())
+    ['seg-1: 3 chunks but 4 vectors']
     """
-    c = counts
+    c, info = seg.counts(), seg.info
     pairs = [
-        (manifest.articles, "articles in the manifest", c["articles"], "articles"),
-        (manifest.chunks, "chunks in the manifest", c["chunks"], "chunks"),
+        (info.articles, "articles in the manifest", c["articles"], "articles"),
+        (info.chunks, "chunks in the manifest", c["chunks"], "chunks"),
         (c["articles"], "articles", c["signatures"], "signatures"),
         (c["chunks"], "chunks", c["vectors"], "vectors"),
         (c["chunks"], "chunks", c["bm25"], "BM25 rows"),
     ]
-    problems = [f"{a} {what_a} but {b} {what_b}" for a, what_a, b, what_b in pairs if a != b]
-    if problems:
-        raise IndexFolderError(
-            f"{folder}: the index files disagree ({'; '.join(problems)}); {rebuild_hint(folder)}"
-        )
-
-
-def check_links(folder: Path, chunk_ids: np.ndarray, vector_ids: np.ndarray, bad_spans: int):
-    """Refuse chunks whose vectors are not the stored ones, or that point outside articles."""
-    problems = []
-    if not np.array_equal(np.sort(chunk_ids), np.sort(vector_ids)):
-        problems.append("the vector ids are not the chunks' ids")
-    if bad_spans:
-        problems.append(f"{bad_spans} chunks point outside their article")
-    if problems:
-        raise IndexFolderError(
-            f"{folder}: the index files disagree ({'; '.join(problems)}); {rebuild_hint(folder)}"
-        )
+    problems = [f"{info.name}: {a} {wa} but {b} {wb}" for a, wa, b, wb in pairs if a != b]
+    if seg.bad_spans():
+        problems.append(f"{info.name}: {seg.bad_spans()} chunks point outside their articles")
+    return problems
 
 
 def write_failure(folder: Path, exc: BaseException, articles: int) -> str:

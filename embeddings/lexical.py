@@ -2,9 +2,9 @@
 
 Vietnamese writes one syllable per token, and most words are two syllables, so documents
 are indexed by syllables plus adjacent-syllable bigrams. One-letter syllables (``ở``,
-``ý``) are real words and are kept. Two bm25s indexes are kept: one over accented
-syllables, one over the folded key (no diacritics, ``đ`` -> ``d``); a query typed without
-diacritics is scored against the folded one.
+``ý``) are real words and are kept. Two sets of postings are kept per segment: one over
+accented syllables, one over the folded key (no diacritics, ``đ`` -> ``d``); a query typed
+without diacritics is scored against the folded one.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.normalize import fold_text, has_diacritics, normalize_text
+from embeddings.postings import Postings, term_keys
 
 _TOKEN = re.compile(r"\d+(?:[.,/]\d+)*|[^\W_]+")
 
@@ -43,71 +44,93 @@ def terms(text: str, folded: bool = False) -> list[str]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class LexicalIndex:
-    """Two BM25 indexes (accented, folded) over the same documents, in one order."""
+class SegmentTerms:
+    """One segment's postings, accented and folded, over the same passages in one order."""
 
-    accented: object
-    folded: object
-    size: int
+    accented: Postings
+    folded: Postings
 
     @classmethod
-    def build(cls, texts: list[str]) -> LexicalIndex:
+    def build(cls, texts: list[str]) -> SegmentTerms:
         return cls(
-            accented=_fit([terms(t) for t in texts]),
-            folded=_fit([terms(t, True) for t in texts]),
-            size=len(texts),
+            accented=Postings.build([terms(t) for t in texts]),
+            folded=Postings.build([terms(t, True) for t in texts]),
         )
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for ``query`` (float32, document order).
-
-        >>> idx = LexicalIndex.build(["Hà Lan đầu tư", "Lào hợp tác"])
-        >>> [bool(s > 0) for s in idx.scores("ha lan dau tu")]
-        [True, False]
-        """
-        if self.size == 0:
-            return np.zeros(0, dtype=np.float32)
-        folded = not has_diacritics(query)
-        index = self.folded if folded else self.accented
-        tokens = [t for t in terms(query, folded) if t in index.vocab_dict]
-        if not tokens:
-            return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(index.get_scores(tokens), dtype=np.float32)
 
     @property
     def rows(self) -> int:
-        """Documents in the stored BM25 matrices (a load checks it against the chunks).
+        """Passages in both twins (a load checks it against the chunks); -1 if they differ.
 
-        >>> LexicalIndex.build(["Hà Lan", "Lào"]).rows
+        >>> SegmentTerms.build(["Hà Lan", "Lào"]).rows
         2
         """
-        if self.size == 0:
-            return 0
-        counts = {int(m.scores["num_docs"]) for m in (self.accented, self.folded)}
-        return counts.pop() if len(counts) == 1 else -1  # the twins disagree: refused
+        a, f = self.accented.docs, self.folded.docs
+        return a if a == f else -1
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.accented.save(str(folder / "accented"))
-        self.folded.save(str(folder / "folded"))
+        self.accented.save(folder / "accented")
+        self.folded.save(folder / "folded")
 
     @classmethod
-    def load(cls, folder: Path, size: int) -> LexicalIndex:
-        import bm25s
+    def load(cls, folder: Path) -> SegmentTerms:
+        return cls(
+            accented=Postings.load(folder / "accented"), folded=Postings.load(folder / "folded")
+        )
 
-        if size == 0:
-            return cls.build([])
-        accented = bm25s.BM25.load(str(folder / "accented"))
-        folded = bm25s.BM25.load(str(folder / "folded"))
-        return cls(accented=accented, folded=folded, size=size)
+    @classmethod
+    def merge(cls, parts: list[SegmentTerms], keep: list[np.ndarray]) -> SegmentTerms:
+        return cls(
+            accented=Postings.merge([p.accented for p in parts], keep),
+            folded=Postings.merge([p.folded for p in parts], keep),
+        )
 
 
-def _fit(corpus_terms: list[list[str]]):
-    import bm25s
+class LexicalIndex:
+    """BM25 (Lucene's variant, k1=1.2, b=0.75) over the passages of several segments.
 
-    model = bm25s.BM25(k1=1.2, b=0.75)
-    if corpus_terms:
-        vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_terms]
-        model.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
-    return model
+    Segments are laid end to end: segment ``i``'s row ``r`` is global row
+    ``offsets[i] + r``. Document frequencies and the average length are summed over all
+    segments at query time, so scores are those of one index over all the passages however
+    they are split (a test checks this against bm25s).
+
+    >>> idx = LexicalIndex([SegmentTerms.build(["Hà Lan đầu tư", "Lào hợp tác"])])
+    >>> [bool(s > 0) for s in idx.scores("ha lan dau tu")]
+    [True, False]
+    """
+
+    def __init__(self, segments: list[SegmentTerms], k1: float = 1.2, b: float = 0.75):
+        self.segments = segments
+        self.k1, self.b = k1, b
+        self.offsets = np.cumsum([0] + [s.rows for s in segments])
+        self.size = int(self.offsets[-1])
+        total = {f: sum(int(np.sum(getattr(s, f).doclen)) for s in segments) for f in _TWINS}
+        self._avglen = {f: total[f] / self.size if self.size else 1.0 for f in _TWINS}
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for ``query`` (float32, global row order).
+
+        A query without diacritics is scored against the folded twin.
+        """
+        out = np.zeros(self.size, dtype=np.float32)
+        if self.size == 0:
+            return out
+        twin = "accented" if has_diacritics(query) else "folded"
+        keys = term_keys(terms(query, twin == "folded"))
+        looked = [getattr(s, twin).lookup(keys) for s in self.segments]
+        df = np.sum([d for _, d in looked], axis=0)
+        idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        for seg, (cols, _), base in zip(self.segments, looked, self.offsets, strict=False):
+            self._add_segment(out[base:], getattr(seg, twin), cols, idf, self._avglen[twin])
+        return out
+
+    def _add_segment(self, out, postings: Postings, cols, idf, avglen: float) -> None:
+        norm = self.k1 * (1 - self.b + self.b * np.asarray(postings.doclen) / avglen)
+        for col, weight in zip(cols, idf, strict=True):
+            if col < 0:
+                continue
+            rows, tf = postings.postings(int(col))
+            tf = tf.astype(np.float32)
+            out[rows] += weight * tf / (norm[rows] + tf)  # rows are unique within a column
+
+
+_TWINS = ("accented", "folded")

@@ -1,8 +1,9 @@
 """The ``manifest.json`` of an index folder: what built it, and which files are current.
 
 The manifest is written last, with an atomic rename, so it is the commit point of every
-change: data files carry a generation number, and a crash before the rename leaves the
-previous manifest pointing at the previous, complete files.
+change: it names the index's segments (immutable folders, ``embeddings.segment``) and the
+generation's small files (tombstones, near-duplicate groups); a crash before the rename
+leaves the previous manifest pointing at the previous, complete files.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: segments (1: one set of files rewritten by every change)
 MANIFEST = "manifest.json"
 MANIFEST_TMP = f".{MANIFEST}.tmp"
 
@@ -46,10 +47,10 @@ class Manifest:
     encoder: EncoderInfo
     chunker: dict
     generation: int = 0
-    next_id: int = 0
-    articles: int = 0
+    articles: int = 0  # live ones, tombstones excluded
     chunks: int = 0
     format_version: int = FORMAT_VERSION
+    segments: list = field(default_factory=list)  # SegmentInfo records as dicts, in order
     files: dict = field(default_factory=dict)
     # sha256 of every data file by path relative to the folder; empty in manifests written
     # before checksums were recorded (those still load, with the count checks only).
@@ -58,12 +59,7 @@ class Manifest:
     def next(self, **changes) -> Manifest:
         """The manifest of the next generation, with its file names."""
         gen = self.generation + 1
-        files = {
-            "articles": f"articles-{gen:06d}.jsonl",
-            "chunks": f"chunks-{gen:06d}.jsonl",
-            "vectors": f"vectors-{gen:06d}.faiss",
-            "bm25": f"bm25-{gen:06d}",
-        }
+        files = {"deleted": f"deleted-{gen:06d}.json", "groups": f"groups-{gen:06d}.json"}
         return replace(self, generation=gen, files=files, checksums={}, **changes)
 
     def check_encoder(self, encoder: EncoderInfo, folder: Path) -> None:
@@ -93,8 +89,9 @@ def read_manifest(folder: Path) -> Manifest:
         if raw.get("format_version") != FORMAT_VERSION:
             raise IndexFolderError(
                 f"{path}: index format {raw.get('format_version')} is not supported "
-                f"(this hoidap reads format {FORMAT_VERSION}); "
-                "rebuild it with `hoidap ingest --rebuild`"
+                f"(this hoidap reads format {FORMAT_VERSION}, an index in segments); "
+                f"rebuild it from your article files: hoidap ingest --rebuild --index {folder} "
+                "PATH..."
             )
         return Manifest(**{**raw, "encoder": EncoderInfo(**raw["encoder"])})
     except (ValueError, TypeError, KeyError) as exc:

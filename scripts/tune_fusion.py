@@ -33,12 +33,12 @@ def collect(retriever: HybridRetriever, questions) -> list[tuple]:
     for q in questions:
         text = clean_query(q.question)
         qvec = retriever.encoder.encode_queries([text])[0]
-        lexical = retriever.store.lexical.scores(text)
+        lexical = retriever.store.rows.lexical_scores(text)
         rows = retriever._candidates(qvec, lexical, None, 10)
         dense = retriever._dense_scores(qvec, rows)
         gold = np.array(
             [
-                any(source_matches(retriever.store.chunks[r].doc_id, s) for s in q.sources)
+                any(source_matches(retriever.store.rows.doc_ids([r])[0], s) for s in q.sources)
                 for r in rows
             ]
         )

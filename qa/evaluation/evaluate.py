@@ -41,6 +41,7 @@ class EvalOptions:
     withhold_sources: bool = False
     extractive: bool = False  # the reader's span alone, no generator
     gold_passage: bool = False  # the reader alone, each question against its own paragraph
+    distractors: str | None = None  # an archive (or index) indexed beside --squad's paragraphs
 
     @classmethod
     def from_args(cls, args) -> EvalOptions:
@@ -58,6 +59,7 @@ class EvalOptions:
             withhold_sources=args.withhold_sources,
             extractive=args.extractive,
             gold_passage=args.gold_passage,
+            distractors=getattr(args, "distractors", None),
         )
 
 
@@ -220,9 +222,14 @@ def _setup(options: EvalOptions, encoder, say):
 
         data = load_squad(options.squad, options.questions_from, options.fold_questions)
         folder = _squad_index(Path(options.squad), data.articles, encoder, say)
+        if options.distractors:
+            from qa.evaluation.distractors import with_distractors
+
+            archive = Path(options.distractors)
+            folder = with_distractors(folder, data.articles, archive, encoder, say)
         return HybridRetriever.load(folder, encoder), list(data.questions)
-    if options.questions_from or options.fold_questions:
-        raise ValueError("--questions-from and --fold-questions go with --squad")
+    if options.questions_from or options.fold_questions or options.distractors:
+        raise ValueError("--questions-from, --fold-questions and --distractors go with --squad")
     from corpus.bundled import questions_path
 
     questions: list[Question] = load_questions(options.questions or questions_path())

@@ -12,6 +12,7 @@ view, and a page closed mid-upload cannot leave a half-written index.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 import threading
@@ -20,16 +21,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from corpus.article import Article, ReadError
+from embeddings.ingest import IngestProgress
 from embeddings.manifest import IndexFolderError
 from embeddings.store import changed_on_disk
 from qa.interfaces.admission import Admission
 from qa.interfaces.background import drain_in_thread, until_done
+from qa.interfaces.listing import DEFAULT_LIMIT, ArticleListing, ArticlePage
 from qa.interfaces.uploads import MAX_UPLOAD_FILES, Upload, stage, staging_prefix
 from qa.records.answer import Answer, Delta, Turn, final_answer
 from qa.records.hit import Filters, Hit
 from qa.retrieval.indexes import ArticleRow, list_articles
 
 Say = Callable[[str], None]
+OnBatch = Callable[[IngestProgress], None]
 log = logging.getLogger("hoidap.service")
 
 
@@ -73,6 +77,7 @@ class Service:
         self._unloadable = None  # manifest stamp of an on-disk index that failed to load
         self.generator_ready = False
         self.admission = admission or Admission()  # answers take turns; few may wait
+        self._listing = ArticleListing()  # the article rows, read once per index generation
 
     @property
     def encoder(self):
@@ -151,7 +156,7 @@ class Service:
         return {
             "status": "ok",
             "articles": len(store.articles),
-            "passages": len(store.chunks),
+            "passages": store.passages,
             "encoder": store.manifest.encoder.name,
             "generator": getattr(self.generator, "name", type(self.generator).__name__),
             "generator_ready": self.generator_ready,  # false until warmed up: answers wait
@@ -216,20 +221,32 @@ class Service:
 
     def articles(self) -> list[ArticleRow]:
         """Every article, oldest first (undated first), with its near-duplicate group."""
-        return list_articles(self.retriever.store)
+        return list(self._listing.rows(self.retriever.store, list_articles))
+
+    def article_page(
+        self, query: str = "", offset: int = 0, limit: int = DEFAULT_LIMIT
+    ) -> ArticlePage:
+        """The articles whose id, title or outlet hold every word of ``query`` (any case,
+        with or without diacritics), ``limit`` (1..500) from ``offset``; bad values raise
+        ``PageError``. The metadata is read once per index generation, not per page."""
+        return self._listing.page(self.retriever.store, list_articles, query, offset, limit)
 
     def article(self, doc_id: str) -> Article:
         """The whole cleaned article; ``KeyError`` if the index does not hold it."""
         return self.retriever.store.articles[doc_id]
 
-    def upload(self, files: Sequence[Upload], say: Say | None = None) -> UploadReport:
-        """Add uploaded files to the index; bad files are skipped and listed by name."""
+    def upload(
+        self, files: Sequence[Upload], say: Say | None = None, on_batch: OnBatch | None = None
+    ) -> UploadReport:
+        """Add uploaded files to the index; bad files are skipped and listed by name.
+        Articles are read lazily and committed in batches; ``on_batch`` hears an
+        ``embeddings.ingest.IngestProgress`` after each (with the fraction of bytes read)."""
         if len(files) > MAX_UPLOAD_FILES:
             raise UploadError(f"too many files ({len(files)}); at most {MAX_UPLOAD_FILES} at once")
         # The pid in the name lets a later start-up remove it if this process is killed.
         with tempfile.TemporaryDirectory(prefix=staging_prefix()) as tmp:
             paths, errors = stage(files, Path(tmp))
-            return self._ingest(paths, errors, say or (lambda _m: None))
+            return self._ingest(paths, errors, say or (lambda _m: None), on_batch)
 
     def remove(self, ids: Sequence[str], say: Say | None = None):
         """Remove articles by id (a ``RemoveReport``; unknown ids are listed, not fatal)."""
@@ -241,19 +258,25 @@ class Service:
             self._swap(store)
         return report
 
-    def _ingest(self, paths: list[Path], errors: list[ReadError], say: Say) -> UploadReport:
-        from corpus.readers import read_paths
+    def _ingest(self, paths, errors: list[ReadError], say: Say, on_batch=None) -> UploadReport:
+        from corpus.readers import ArticleStream
         from embeddings.ingest import ingest
 
-        report = read_paths(paths)
+        stream = ArticleStream(paths)
+        articles = iter(stream)
+        first = next(articles, None)  # nothing readable: the index is not even opened
+        result = None
+        if first is not None:
+            done = lambda: stream.bytes_done / max(stream.bytes_total, 1)  # noqa: E731
+            with self._change_lock:
+                store = self._fresh_store()
+                todo = itertools.chain([first], articles)
+                result = ingest(store, todo, self.encoder, say, on_batch=on_batch, fraction=done)
+                self._swap(store)
         names = {str(p): p.name for p in paths}
-        errors += [replace(e, path=names.get(e.path, Path(e.path).name)) for e in report.errors]
-        if not report.articles:
+        errors += [replace(e, path=names.get(e.path, Path(e.path).name)) for e in stream.errors]
+        if result is None:
             return UploadReport(errors=tuple(errors))
-        with self._change_lock:
-            store = self._fresh_store()
-            result = ingest(store, report.articles, self.encoder, say)
-            self._swap(store)
         changed = {"added": result.added, "updated": result.updated, "unchanged": result.unchanged}
         return UploadReport(**changed, errors=tuple(errors), passages=result.chunks_added)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from corpus.bundled import seeds_dir
 from corpus.chunk import ChunkerSettings
 from embeddings.ingest import Progress, ingest
-from embeddings.manifest import MANIFEST, EncoderInfo
+from embeddings.manifest import FORMAT_VERSION, MANIFEST, EncoderInfo
 from embeddings.store import IndexStore
 
 
@@ -38,12 +38,24 @@ def ensure_default_index(folder: Path, encoder, progress: Progress | None = None
     """Build the default index over the bundled articles if it does not exist yet."""
     from corpus.readers import read_paths
 
-    if (folder / MANIFEST).exists():
+    stale = (folder / MANIFEST).exists() and _format(folder) != FORMAT_VERSION
+    if (folder / MANIFEST).exists() and not stale:
         return
     say = progress or (lambda _msg: None)
-    say(f"Building the default index in {folder} from the bundled articles...")
+    why = "rebuilding it in the current format" if stale else "from the bundled articles"
+    say(f"Building the default index in {folder} {why}...")
     report = read_paths([seeds_dir()])
-    ingest(open_index(folder, encoder), report.articles, encoder, say)
+    ingest(open_index(folder, encoder, rebuild=stale), report.articles, encoder, say)
+
+
+def _format(folder: Path) -> int | None:
+    """The format version a manifest declares (``None`` if unreadable)."""
+    import json
+
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("format_version")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,15 +71,17 @@ class ArticleRow:
 
 
 def list_articles(store: IndexStore) -> list[ArticleRow]:
-    """Every article of an index, oldest first (undated first), with its duplicate group."""
-    return [
-        ArticleRow(
-            id=a.id,
-            title=a.title,
-            date=a.date,
-            source=a.source,
-            group=store.groups.get(a.id, a.id),
-            chars=len(a.text),
-        )
-        for a in sorted(store.articles.values(), key=lambda a: (a.date or "", a.id))
-    ]
+    """Every article of an index, oldest first (undated first), with its duplicate group.
+
+    Read from the segments' metadata (no article text is loaded)."""
+    rows = []
+    for seg_index, seg in enumerate(store.segments):
+        for row, doc_id, title, date, source, chars in seg.db.meta():
+            if store.rows.where.get(doc_id) == (seg_index, row):  # live, not tombstoned
+                group = store.groups.get(doc_id, doc_id)
+                rows.append(
+                    ArticleRow(
+                        id=doc_id, title=title, date=date, source=source, group=group, chars=chars
+                    )
+                )
+    return sorted(rows, key=lambda a: (a.date or "", a.id))

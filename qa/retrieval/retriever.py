@@ -144,7 +144,6 @@ class HybridRetriever:
         self.encoder = encoder
         self.weights = weights or FusionWeights()
         self.candidates = candidates
-        self._rows = {c.vid: row for row, c in enumerate(store.chunks)}
 
     @classmethod
     def load(cls, index_dir: str | Path | None = None, encoder=None) -> HybridRetriever:
@@ -177,15 +176,16 @@ class HybridRetriever:
         if filters is not None and not isinstance(filters, Filters):
             raise QueryError(f"filters must be a qa.Filters, not {type(filters).__name__}")
         allowed = self._allowed_rows(filters)
-        if len(self.store.chunks) == 0 or (allowed is not None and len(allowed) == 0):
+        rows = self.store.rows
+        if not rows.live.any() or (allowed is not None and len(allowed) == 0):
             return []
         text, language = question.text, question.language
         if language == ENGLISH:  # "Hanoi" -> "Hanoi (Hà Nội)": the articles' own spelling
             text = with_vietnamese_names(text)
         qvec = self.encoder.encode_queries([text])[0]
-        lexical = self.store.lexical.scores(text)
+        lexical = rows.lexical_scores(text)
         if language == ENGLISH:  # rank on names and numbers; keep the whole question's
-            anchors = self.store.lexical.scores(english_anchors(text))  # candidates too
+            anchors = rows.lexical_scores(english_anchors(text))  # candidates too
             rows, lexical = self._candidates(qvec, lexical + anchors, allowed, k), anchors
         else:
             rows = self._candidates(qvec, lexical, allowed, k)
@@ -195,9 +195,7 @@ class HybridRetriever:
             lexical[rows],
             self.weights.for_language(language),
         )
-        order = spread(
-            np.argsort(-fused, kind="stable"), [self.store.chunks[r].doc_id for r in rows]
-        )
+        order = spread(np.argsort(-fused, kind="stable"), self.store.rows.doc_ids(rows))
         return [self._hit(rows[i], fused[i], dense[i], lexical[rows[i]]) for i in order[:k]]
 
     def _rank_dense(self, text: str, language: str, dense: np.ndarray, rows) -> np.ndarray:
@@ -213,9 +211,11 @@ class HybridRetriever:
     def _allowed_rows(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active:
             return None
-        ok = {d for d, a in self.store.articles.items() if filters.allows(d, a.date, a.source)}
-        return np.array(
-            [r for r, c in enumerate(self.store.chunks) if c.doc_id in ok], dtype=np.int64
+        return self.store.rows.select(
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            sources=filters.sources,
+            doc_ids=filters.doc_ids,
         )
 
     def _candidates(self, qvec, lexical, allowed, k: int) -> np.ndarray:
@@ -225,15 +225,13 @@ class HybridRetriever:
             top_dense = allowed[top_indices(self._dense_scores(qvec, allowed), n)]
             top_lex = allowed[top_indices(lexical[allowed], n)]
         else:
-            ids, _ = self.store.vectors.search(qvec, n)
-            top_dense = np.array([self._rows[i] for i in ids], dtype=np.int64)
+            top_dense, _ = self.store.rows.search(qvec, n)
             top_lex = top_indices(lexical, n)
         top_lex = top_lex[lexical[top_lex] > 0]
         return np.unique(np.concatenate([top_dense, top_lex]))
 
     def _dense_scores(self, qvec: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        vids = np.array([self.store.chunks[r].vid for r in rows], dtype=np.int64)
-        return self.store.vectors.vectors(vids) @ qvec
+        return self.store.rows.vectors(rows) @ qvec
 
     def _hit(self, row: int, score: float, dense: float, lexical: float) -> Hit:
         c = self.store.chunk(int(row))

@@ -13,10 +13,10 @@ from fakes import FakeEncoder, FakeGenerator
 
 from corpus.article import Article
 from embeddings.ingest import ingest, remove
-from embeddings.lexical import LexicalIndex
+from embeddings.integrity import seal
+from embeddings.lexical import SegmentTerms
 from embeddings.manifest import MANIFEST, IndexFolderError
 from embeddings.store import IndexStore
-from embeddings.vectors import VectorIndex
 from qa.interfaces.cli.main import main
 from qa.interfaces.service import Service
 from qa.retrieval.indexes import open_index
@@ -118,7 +118,7 @@ def test_two_processes_writing_one_index_keep_all_articles(tmp_path, encoder, ar
     expected |= {a.id for a in numbered("cli", 30)}
     on_disk = IndexStore.load(folder)
     assert set(on_disk.articles) == expected
-    assert len(on_disk.vectors) == len(on_disk.chunks)
+    assert on_disk.passages == 63
     assert {r.id for r in server.articles()} == expected  # the server noticed the commits
     hits = server.search("phường cli7 khánh thành cây cầu", k=3)
     assert hits[0].doc_id == "cli-07"
@@ -149,8 +149,13 @@ def test_a_server_reloads_after_another_commit_and_survives_a_bad_one(tmp_path, 
     server = Service(tmp_path / "idx", encoder=encoder, generator=FakeGenerator()).start()
     build(tmp_path / "idx", encoder, articles)
     assert {r.id for r in server.articles()} == {"hl", "vc", "qc"}
-    vectors = next((tmp_path / "idx").glob("vectors-*"))
-    vectors.write_bytes(vectors.read_bytes()[:-8])
+    # Damaged as a copy would be (a new file): the server has the old one memory-mapped,
+    # and a file truncated in place under a mapping would fault its reader (see
+    # docs/operations.md: index files are never changed in place).
+    vectors = next((tmp_path / "idx").glob("segments/*/vectors.npy"))
+    data = vectors.read_bytes()[:-8]
+    vectors.unlink()
+    vectors.write_bytes(data)
     manifest = tmp_path / "idx" / MANIFEST  # a new inode: the server looks again
     text = manifest.read_text()
     manifest.unlink()
@@ -186,12 +191,16 @@ def test_waiting_too_long_for_another_writer_is_explained(tmp_path, encoder, art
 # --- 2. files that disagree ----------------------------------------------------------------
 
 
-def _add_extra_vector(folder: Path) -> None:
-    store = IndexStore.load(folder)
-    path = folder / store.manifest.files["vectors"]
-    extra = VectorIndex.load(path, store.manifest.encoder.dim)
-    extra.add(np.ones((1, store.manifest.encoder.dim), dtype=np.float32), np.array([999]))
-    extra.save(path)
+def _add_extra_vector(folder: Path, reseal: bool = False) -> None:
+    """Append a vector to the segment's file; ``reseal`` records its new sum in the manifest,
+    as a buggy writer would, so that only the count check can catch it."""
+    path = next(folder.glob("segments/*/vectors.npy"))
+    vectors = np.load(path)
+    np.save(path, np.vstack([vectors, np.ones((1, vectors.shape[1]), dtype=np.float32)]))
+    if reseal:
+        raw = json.loads((folder / MANIFEST).read_text())
+        raw["checksums"][str(path.relative_to(folder))] = seal(path)
+        (folder / MANIFEST).write_text(json.dumps(raw))
 
 
 def test_a_vectors_file_with_an_extra_vector_is_refused(tmp_path, encoder, articles):
@@ -201,21 +210,33 @@ def test_a_vectors_file_with_an_extra_vector_is_refused(tmp_path, encoder, artic
         IndexStore.load(tmp_path / "idx")
 
 
-def test_counts_are_checked_without_checksums(tmp_path, encoder, articles):
-    """A manifest from before checksums still loads, and its counts are still checked."""
+def test_counts_are_checked_even_when_the_sums_match(tmp_path, encoder, articles):
+    build(tmp_path / "idx", encoder, articles)
+    _add_extra_vector(tmp_path / "idx", reseal=True)
+    with pytest.raises(IndexFolderError, match=r"disagree \(seg-\S+: \d+ chunks but \d+ vectors\)"):
+        IndexStore.load(tmp_path / "idx")
+
+
+def test_a_segment_without_checksums_is_refused(tmp_path, encoder, articles):
     build(tmp_path / "idx", encoder, articles)
     path = tmp_path / "idx" / MANIFEST
     raw = json.loads(path.read_text())
-    del raw["checksums"]
+    raw["checksums"] = {k: v for k, v in raw["checksums"].items() if "segments/" not in k}
     path.write_text(json.dumps(raw))
-    assert set(IndexStore.load(tmp_path / "idx").articles) == {"hl", "vc", "qc"}
-    _add_extra_vector(tmp_path / "idx")
-    with pytest.raises(IndexFolderError, match=r"disagree \(\d+ chunks but \d+ vectors\)"):
+    with pytest.raises(IndexFolderError, match=r"segments/seg-\S+ does not match"):
         IndexStore.load(tmp_path / "idx")
 
 
 @pytest.mark.parametrize(
-    "name", ["articles-*", "chunks-*", "signatures-*", "vectors-*", "bm25-*/accented/data*"]
+    "name",
+    [
+        "segments/*/articles.sqlite",
+        "segments/*/chunks.npy",
+        "segments/*/signatures.npy",
+        "segments/*/vectors.npy",
+        "segments/*/terms/accented/rows.npy",
+        "groups-*.json",
+    ],
 )
 def test_a_flipped_byte_is_refused(tmp_path, encoder, articles, name):
     build(tmp_path / "idx", encoder, articles)
@@ -241,9 +262,8 @@ def _full_disk_in(monkeypatch, cls, error):
 @pytest.mark.parametrize(
     ("cls", "error"),
     [
-        (VectorIndex, OSError(errno.ENOSPC, "No space left on device")),
-        (VectorIndex, RuntimeError("fwrite failed: No space left on device")),  # faiss's way
-        (LexicalIndex, OSError(errno.ENOSPC, "No space left on device")),
+        (SegmentTerms, OSError(errno.ENOSPC, "No space left on device")),
+        (SegmentTerms, RuntimeError("fwrite failed: No space left on device")),  # faiss's way
     ],
 )
 def test_a_full_disk_mid_commit_leaves_the_index_unchanged(
@@ -251,12 +271,12 @@ def test_a_full_disk_mid_commit_leaves_the_index_unchanged(
 ):
     folder = tmp_path / "idx"
     build(folder, encoder, articles[:2])
-    before = sorted(p.name for p in folder.iterdir())
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
     _full_disk_in(monkeypatch, cls, error)
     with pytest.raises(IndexFolderError, match="disk is full.*Nothing was changed.*2 articles"):
         ingest(IndexStore.load(folder), articles, encoder)
     monkeypatch.undo()
-    assert sorted(p.name for p in folder.iterdir()) == before  # no partial files left
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # no debris
     again = IndexStore.load(folder)
     assert set(again.articles) == {"hl", "vc"}
 
@@ -270,11 +290,11 @@ def test_cli_ingest_on_a_full_disk_prints_an_error(
     build(tmp_path / "idx", encoder, articles[:2])
     source = tmp_path / "new.jsonl"
     source.write_text(json.dumps({"id": "qc", "text": articles[2].text}), encoding="utf-8")
-    _full_disk_in(monkeypatch, VectorIndex, OSError(errno.ENOSPC, "No space left on device"))
+    _full_disk_in(monkeypatch, SegmentTerms, OSError(errno.ENOSPC, "No space left on device"))
     capsys.readouterr()
     assert main(["ingest", str(source), "--index", str(tmp_path / "idx")]) == 2
     err = capsys.readouterr().err
-    assert "\nhoidap: could not save the index" in err and "disk is full" in err
+    assert "\nhoidap: could not save the index" in "\n" + err and "disk is full" in err
     assert "Traceback" not in err
     monkeypatch.undo()
     assert set(IndexStore.load(tmp_path / "idx").articles) == {"hl", "vc"}

@@ -45,7 +45,7 @@ def test_bad_queries_get_clear_errors(retriever, bad):
 
 
 def test_k_larger_than_index(retriever):
-    assert len(retriever.search("Hà Nội", k=100)) == len(retriever.store.chunks)
+    assert len(retriever.search("Hà Nội", k=100)) == retriever.store.passages
 
 
 def test_spread_caps_each_article_but_drops_nothing():

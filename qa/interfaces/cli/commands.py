@@ -90,35 +90,6 @@ def search(args) -> int:
     return 0
 
 
-def ingest(args) -> int:
-    from corpus.readers import read_paths
-    from embeddings.ingest import ingest as run_ingest
-    from qa.retrieval.indexes import open_index
-
-    missing = [p for p in args.paths if not Path(p).exists()]
-    if missing:
-        raise UserError(f"no such file or folder: {', '.join(missing)}")
-    report = read_paths(args.paths)
-    for err in report.errors:
-        _say(f"skipped {err.path}: {err.reason}")
-    encoder, folder = _encoder(), _index_dir(args)
-    try:
-        store = open_index(folder, encoder, rebuild=args.rebuild)
-    except IndexFolderError as exc:
-        raise UserError(str(exc)) from exc
-    try:  # another writer's lock timing out, a full disk: the index is unchanged
-        result = run_ingest(store, report.articles, encoder, _say)
-    except IndexFolderError as exc:
-        raise UserError(str(exc)) from exc
-    print(
-        f"{folder}: {len(result.added)} added, {len(result.updated)} updated, "
-        f"{len(result.unchanged)} unchanged, {len(report.errors)} skipped; "
-        f"{result.chunks_added} passages embedded in {result.seconds:.1f} s; "
-        f"{len(store.articles)} articles, {len(store.chunks)} passages in the index"
-    )
-    return 1 if report.errors and not report.articles else 0
-
-
 def remove(args) -> int:
     from embeddings.ingest import remove as run_remove
     from qa.retrieval.indexes import open_index

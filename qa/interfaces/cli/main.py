@@ -3,11 +3,12 @@
 hoidap setup                      convert the bundled encoder, build the default index
 hoidap search "câu hỏi" [--k N] [--json]
 hoidap ask "câu hỏi" [--k N] [--json] [--model M] [--dtype D]
-hoidap ingest PATH... [--index DIR] [--rebuild]
+hoidap ingest PATH... [--index DIR] [--rebuild] [--batch N] [--ray [ADDRESS]]
+hoidap compact [--index DIR]       merge the index's segments, dropping removed articles
 hoidap remove ID... [--index DIR]
 hoidap articles [--json]
 hoidap eval QUESTIONS.jsonl | --squad FILE.json [--questions-from F] [--fold-questions]
-            [--every N] [--withhold-sources]
+            [--every N] [--withhold-sources] [--distractors ARCHIVE]
 hoidap serve [--host H] [--port P]  the chat UI and REST API (app.py)
 """
 
@@ -65,6 +66,11 @@ def _add_eval(sub) -> argparse.ArgumentParser:
         action="store_true",
         help="leave each question's source articles out: all become unanswerable (refusal)",
     )
+    e.add_argument(
+        "--distractors",
+        metavar="ARCHIVE",
+        help="index an archive (.jsonl.gz, folder, or index folder) beside --squad's paragraphs",
+    )
     e.add_argument("--extractive", action="store_true", help=ask_command.EXTRACTIVE_HELP)
     e.add_argument(
         "--gold-passage",
@@ -72,6 +78,25 @@ def _add_eval(sub) -> argparse.ArgumentParser:
         help="the reader alone: each --squad question against its own paragraph",
     )
     return e
+
+
+def _add_ingest(sub) -> argparse.ArgumentParser:
+    i = sub.add_parser(
+        "ingest", help="add articles (files, folders, .jsonl.gz archives) to an index, in batches"
+    )
+    i.add_argument("paths", nargs="+")
+    i.add_argument("--rebuild", action="store_true", help="start the index afresh")
+    i.add_argument(
+        "--batch", type=int, default=500, help="articles per committed batch (default 500)"
+    )
+    i.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run read/chunk/embed on Ray (a local cluster, or ADDRESS such as ray://host:10001)",
+    )
+    return i
 
 
 def _add_train_reader(sub) -> argparse.ArgumentParser:
@@ -103,9 +128,10 @@ def _parser() -> argparse.ArgumentParser:
 
     s = _add_search(sub)
     k = ask_command.add_parser(sub, _filter_args)
-    i = sub.add_parser("ingest", help="add articles (files or folders) to an index, incrementally")
-    i.add_argument("paths", nargs="+")
-    i.add_argument("--rebuild", action="store_true", help="start the index afresh")
+    i = _add_ingest(sub)
+    c = sub.add_parser(
+        "compact", help="merge an index's segments into one, dropping removed articles"
+    )
 
     r = sub.add_parser("remove", help="remove articles by id")
     r.add_argument("ids", nargs="+")
@@ -117,18 +143,26 @@ def _parser() -> argparse.ArgumentParser:
     _add_train_reader(sub)
     # Listed for --help; the console script hands `serve` to app.py before parsing here.
     sub.add_parser("serve", help="the chat UI and REST API on 127.0.0.1:7860 (see app.py)")
-    for sp in (s, k, i, r, a, e):
+    for sp in (s, k, i, c, r, a, e):
         sp.add_argument(
             "--index", help="index folder (default: $HOIDAP_INDEX or ~/.cache/hoidap/index)"
         )
     return p
 
 
+def _command(name: str):
+    if name in ("ingest", "compact"):
+        from qa.interfaces.cli import ingesting
+
+        return getattr(ingesting, name)
+    return getattr(commands, name.replace("-", "_"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hoidap`` console script."""
     args = _parser().parse_args(argv)
     try:
-        return getattr(commands, args.command.replace("-", "_"))(args)
+        return _command(args.command)(args)
     except commands.UserError as exc:
         print(f"hoidap: {exc}", file=sys.stderr)
         return 2
