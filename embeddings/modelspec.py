@@ -75,6 +75,34 @@ def resolve_dtype(dtype: str = "auto") -> str:
     return choice
 
 
+ENCODER_DTYPES = ("auto", "bf16", "fp32", "onnx-fp32", "onnx-int8")
+_ENCODER_ALIASES = {"onnx": "onnx-fp32", "int8": "onnx-int8"}
+
+
+def resolve_encoder_dtype(dtype: str = "auto") -> str:
+    """The passage encoder's backend and precision: ``bf16`` or ``fp32`` (torch), or
+    ``onnx-fp32`` or ``onnx-int8`` (ONNX Runtime, embeddings.onnx_encoder).
+
+    ``auto`` defers to ``HOIDAP_EMBEDDER_DTYPE``, then to ``resolve_dtype`` (``HOIDAP_DTYPE``,
+    then the CPU). The onnx values get their own variable because ``HOIDAP_DTYPE`` also
+    sets the reader's dtype, which has no onnx backend.
+
+    >>> resolve_encoder_dtype("int8"), resolve_encoder_dtype("float32")
+    ('onnx-int8', 'fp32')
+    """
+    choice = dtype.strip().lower()
+    origin = "dtype"
+    if choice == "auto":
+        choice = os.environ.get("HOIDAP_EMBEDDER_DTYPE", "auto").strip().lower()
+        origin = "HOIDAP_EMBEDDER_DTYPE"
+    choice = _ENCODER_ALIASES.get(choice, choice)
+    if choice in ENCODER_DTYPES[3:]:
+        return choice
+    if choice not in _DTYPES:
+        raise EncoderError(f"{origin} must be one of {', '.join(ENCODER_DTYPES)}, not {choice!r}")
+    return resolve_dtype(choice)
+
+
 def cpu_has_fast_bf16() -> bool:
     """True when the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX).
 

@@ -33,6 +33,16 @@ from embeddings.encoder import (
     folder_digest,
     resolve_dtype,
 )
+from embeddings.modelspec import resolve_encoder_dtype
+from embeddings.onnx_encoder import (
+    ONNX_DTYPES,
+    RECIPE_VERSION,
+    OnnxRunner,
+    ensure_export,
+    export_dir,
+    is_current_export,
+    load_onnx,
+)
 
 REFERENCE = Path(__file__).parents[1] / "data" / "e5_reference.npz"
 MIN_COSINE = 0.999
@@ -224,3 +234,109 @@ def test_fingerprint_follows_config_and_weights(tmp_path):
     second = folder_digest(folder)
     (folder / "model.safetensors").write_bytes(bytes(65))
     assert len({first, second, folder_digest(folder)}) == 3
+
+
+# --- the ONNX Runtime backend (embeddings.onnx_encoder) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(converted, tmp_path_factory):
+    """A cache folder holding one export of the converted model, shared by the tests."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOIDAP_CACHE", str(cache))
+        ensure_export(converted, cache)
+        yield cache
+
+
+@pytest.mark.model
+def test_onnx_fp32_matches_engine_on_every_reference_text(converted, reference, onnx_cache):
+    enc = SentenceTransformerEncoder(converted, dtype="onnx-fp32", batch_size=8)
+    assert isinstance(enc._model(), OnnxRunner)
+    _check_against_reference(enc, reference, list(range(len(reference["texts"]))))
+    torch_fp32 = SentenceTransformerEncoder(converted, dtype="fp32")
+    assert enc.fingerprint == torch_fp32.fingerprint  # the same vectors: indexes mix them
+
+
+@pytest.mark.model
+def test_onnx_int8_stays_close_to_fp32(converted, reference, onnx_cache):
+    texts = reference["texts"]
+    enc = SentenceTransformerEncoder(converted, dtype="onnx-int8", batch_size=8)
+    exact = SentenceTransformerEncoder(converted, dtype="onnx-fp32", batch_size=8)
+    pairs = (
+        (enc.encode_passages, exact.encode_passages),
+        (enc.encode_queries, exact.encode_queries),
+    )
+    for got, want in pairs:
+        vecs = got(texts)
+        np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+        cos = (vecs * want(texts)).sum(axis=1)
+        assert cos.mean() > 0.99 and cos.min() > 0.97, (cos.mean(), cos.min())
+    assert enc.fingerprint.endswith(":onnx-int8")
+
+
+@pytest.mark.model
+def test_onnx_export_is_reused_and_recorded(converted, onnx_cache):
+    out = export_dir(converted, onnx_cache)
+    assert is_current_export(out, converted)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert ensure_export(converted, onnx_cache) == out
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    manifest = json.loads((out / "export.json").read_text())
+    assert manifest["source_digest"] == folder_digest(converted)
+    assert manifest["fused_operators"].get("Attention") == 12  # the fusion took
+
+
+def test_encoder_dtype_choice(monkeypatch):
+    monkeypatch.delenv("HOIDAP_EMBEDDER_DTYPE", raising=False)
+    monkeypatch.setenv("HOIDAP_DTYPE", "fp32")
+    assert resolve_encoder_dtype() == "fp32"  # HOIDAP_DTYPE still decides torch's dtype
+    assert resolve_encoder_dtype("int8") == "onnx-int8"
+    assert resolve_encoder_dtype("onnx") == resolve_encoder_dtype("ONNX-FP32") == "onnx-fp32"
+    monkeypatch.setenv("HOIDAP_EMBEDDER_DTYPE", "onnx-int8")
+    assert resolve_encoder_dtype() == "onnx-int8" and resolve_encoder_dtype("bf16") == "bf16"
+    monkeypatch.setenv("HOIDAP_EMBEDDER_DTYPE", "bf16")
+    assert resolve_encoder_dtype() == "bf16"
+    monkeypatch.setenv("HOIDAP_EMBEDDER_DTYPE", "int4")
+    with pytest.raises(EncoderError, match="HOIDAP_EMBEDDER_DTYPE must be one of"):
+        resolve_encoder_dtype()
+    with pytest.raises(EncoderError, match="dtype must be one of"):
+        resolve_encoder_dtype("fp16")
+    monkeypatch.setenv("HOIDAP_DTYPE", "onnx-int8")  # the reader shares HOIDAP_DTYPE
+    with pytest.raises(EncoderError, match="HOIDAP_DTYPE"):
+        resolve_dtype()
+
+
+def test_fingerprint_separates_int8_only(tmp_path, monkeypatch):
+    monkeypatch.delenv("HOIDAP_EMBEDDER_DTYPE", raising=False)
+    (tmp_path / "config.json").write_text('{"hidden_size": 8}')
+    prints = {d: SentenceTransformerEncoder(tmp_path, dtype=d).fingerprint for d in ONNX_DTYPES}
+    prints |= {
+        d: SentenceTransformerEncoder(tmp_path, dtype=d).fingerprint for d in ("fp32", "bf16")
+    }
+    assert prints["fp32"] == prints["bf16"] == prints["onnx-fp32"]
+    assert prints["onnx-int8"] == prints["fp32"] + ":onnx-int8"
+    assert SentenceTransformerEncoder(tmp_path, dtype="int8").dtype == "onnx-int8"
+
+
+def test_onnx_export_checks(tmp_path):
+    folder = tmp_path / "m"
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "config.json").write_text("{}")
+    (folder / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    with pytest.raises(EncoderError, match="mean-pooled"):
+        load_onnx(folder, "onnx-int8", tmp_path / "cache")
+    with pytest.raises(EncoderError, match="local model folder"):
+        load_onnx("intfloat/multilingual-e5-small", "onnx-int8", tmp_path / "cache")
+    out = export_dir(folder, tmp_path / "cache")
+    out.mkdir(parents=True)
+    (out / "model.onnx").write_bytes(b"x")
+    manifest = {"recipe": RECIPE_VERSION, "source_digest": folder_digest(folder)}
+    (out / "export.json").write_text(json.dumps({**manifest, "files": {"model.onnx": 1}}))
+    assert is_current_export(out, folder)
+    (out / "model.onnx").write_bytes(b"xy")  # truncated or replaced: export again
+    assert not is_current_export(out, folder)
+    (out / "export.json").write_text(json.dumps({**manifest, "recipe": RECIPE_VERSION - 1}))
+    assert not is_current_export(out, folder)
