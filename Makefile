@@ -8,7 +8,7 @@ PYTHON ?= python3
 install:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,ray]'
 	$(VENV)/bin/hoidap setup
 
 serve:  # the chat UI + REST API on http://127.0.0.1:7860
