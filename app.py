@@ -26,10 +26,10 @@ from types import SimpleNamespace
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, ever
 
 from corpus.bundled import questions_path  # noqa: E402
-from qa.interfaces import chat  # noqa: E402
+from qa.interfaces import articles_tab, chat  # noqa: E402
 from qa.interfaces.render import CSS, EMPTY_SOURCES  # noqa: E402
 from qa.interfaces.service import Service  # noqa: E402
-from qa.interfaces.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, clean_stale_staging  # noqa: E402
+from qa.interfaces.uploads import MAX_UPLOAD_BYTES, clean_stale_staging  # noqa: E402
 
 TITLE = "Hỏi đáp tin tức"
 INTRO = (
@@ -39,10 +39,10 @@ INTRO = (
 
 
 def _choices(service: Service):
-    rows = service.articles()
-    docs = [(f"{r.id} — {r.title[:60]}", r.id) for r in rows]
-    outlets = sorted({r.source for r in rows if r.source})
-    return rows, docs, outlets
+    from qa.interfaces.articles import filter_choices
+
+    docs, outlets = filter_choices(service)
+    return docs, outlets
 
 
 def upload_folder() -> Path:
@@ -59,17 +59,17 @@ def build_ui(service: Service, uploads: Path | None = None):
     import gradio as gr
 
     uploads = uploads or upload_folder()
-    rows, docs, outlets = _choices(service)
+    docs, outlets = _choices(service)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(f"## {TITLE}\n{INTRO}")
         with gr.Tab("Hỏi đáp"):
             ui = _chat_tab(gr, service)
             ui.settings = _settings_panel(gr, service, docs, outlets)
         with gr.Tab("Bài báo", elem_id="hd-articles-tab"):
-            _articles_tab(gr, ui, rows, docs)
+            articles_tab.build(gr, service, ui)
         gr.Markdown(f"API: [/docs](/docs) · kho: {service.index_dir}", elem_classes="hd-latency")
         _wire_chat(gr, service, ui)
-        _wire_articles(gr, service, ui, uploads)
+        articles_tab.wire(gr, service, ui, uploads, demo)
     return demo
 
 
@@ -105,7 +105,12 @@ def _settings_panel(gr, service: Service, docs, outlets) -> list:
         with gr.Row():
             date_from = gr.Textbox(label="Từ ngày (NNNN-TT-NN)", elem_id="hd-from")
             date_to = gr.Textbox(label="Đến ngày (NNNN-TT-NN)", elem_id="hd-to")
-        doc_filter = gr.Dropdown(docs, multiselect=True, label="Chỉ trong các bài")
+        doc_filter = gr.Dropdown(
+            docs,
+            multiselect=True,
+            allow_custom_value=True,
+            label="Chỉ trong các bài (mới nhất; gõ mã bài để chọn bài khác)",
+        )
         outlet_filter = gr.Dropdown(outlets, multiselect=True, label="Chỉ các nguồn tin")
         retrieval_only = gr.Checkbox(
             label="Chỉ tìm đoạn văn (không sinh câu trả lời)", elem_id="hd-retrieval"
@@ -114,26 +119,6 @@ def _settings_panel(gr, service: Service, docs, outlets) -> list:
             label="Chỉ trích đoạn trả lời (không viết câu)", elem_id="hd-extractive"
         )
     return [k, date_from, date_to, doc_filter, outlet_filter, retrieval_only, extractive]
-
-
-def _articles_tab(gr, ui: SimpleNamespace, rows, docs) -> None:
-    ui.files = gr.File(
-        file_count="multiple",
-        file_types=list(ALLOWED_SUFFIXES),
-        label=f"Thêm bài (.txt, .html, .jsonl; tối đa {MAX_UPLOAD_BYTES >> 20} MB mỗi tệp)",
-        elem_id="hd-upload",
-    )
-    ui.add = gr.Button("Thêm vào kho", variant="primary", elem_id="hd-add")
-    ui.upload_status = gr.Markdown(elem_id="hd-upload-status")
-    ui.table = gr.Dataframe(
-        chat.article_rows(rows),
-        headers=chat.ARTICLE_HEADERS,
-        interactive=False,
-        elem_id="hd-article-table",
-    )
-    ui.to_remove = gr.Dropdown(docs, multiselect=True, label="Chọn bài để xoá", elem_id="hd-pick")
-    ui.remove = gr.Button("Xoá bài đã chọn", variant="stop", elem_id="hd-remove")
-    ui.remove_status = gr.Markdown(elem_id="hd-remove-status")
 
 
 def _wire_chat(gr, service: Service, ui: SimpleNamespace) -> None:
@@ -153,33 +138,6 @@ def _wire_chat(gr, service: Service, ui: SimpleNamespace) -> None:
         )
     ui.new.click(lambda: ([], [], EMPTY_SOURCES, ""), None, out, queue=False)
     ui.chatbot.clear(lambda: ([], EMPTY_SOURCES, ""), None, out[1:])
-
-
-def _wire_articles(gr, service: Service, ui: SimpleNamespace, uploads: Path) -> None:
-    doc_filter, outlet_filter = ui.settings[3], ui.settings[4]
-    lists = [ui.table, ui.to_remove, doc_filter, outlet_filter]
-
-    def refreshed(message):
-        rows, docs, outlets = _choices(service)
-        return (
-            message,
-            chat.article_rows(rows),
-            gr.Dropdown(choices=docs, value=[]),
-            gr.Dropdown(choices=docs),
-            gr.Dropdown(choices=outlets),
-        )
-
-    def on_add(files, progress=gr.Progress()):  # noqa: B008 - how Gradio injects progress
-        progress(0.1, desc="Đang đọc và nhúng các bài…")
-        return (*refreshed(chat.upload_received(service, files, uploads)), None)
-
-    def on_remove(ids):
-        return refreshed(chat.remove(service, ids or []))
-
-    # Unprocessed: Gradio's own check would refuse a whole batch for one .pdf, unnamed;
-    # chat.upload_received names each refused file instead.
-    ui.add.click(on_add, ui.files, [ui.upload_status, *lists, ui.files], preprocess=False)
-    ui.remove.click(on_remove, ui.to_remove, [ui.remove_status, *lists])
 
 
 def _settings(

@@ -11,21 +11,39 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from corpus.article import ReadError
 from qa.interfaces.admission import Busy
+from qa.interfaces.articles import (  # the articles tab's logic, once part of this module
+    ARTICLE_HEADERS,
+    ERROR_PREFIX,
+    article_rows,
+    progress_line,
+    remove,
+    upload,
+    upload_received,
+    upload_summary,
+    vietnamese_reason,
+)
 from qa.interfaces.render import escape_markdown, latency_line, passages_html, sources_html
-from qa.interfaces.service import ArticleRow, Service, UploadError, UploadReport
-from qa.interfaces.uploads import MAX_UPLOAD_FILES, received
+from qa.interfaces.service import Service
 from qa.records.answer import Answer, Delta, Timings
 from qa.records.hit import Filters
 from qa.retrieval.retriever import QueryError
 
+__all__ = [
+    "ARTICLE_HEADERS",
+    "article_rows",
+    "progress_line",
+    "remove",
+    "upload",
+    "upload_received",
+    "upload_summary",
+    "vietnamese_reason",
+]
 REFUSAL_ICON = "(Không có trong kho) "
-ERROR_PREFIX = "Chưa hỏi được: "
 BUSY = "Máy chủ đang bận, vui lòng thử lại sau ít giây"
 SEARCHING = "<div class='hd-sources hd-empty'>Đang tìm nguồn…</div>"
 
@@ -182,107 +200,6 @@ def _vietnamese(exc: Exception) -> str:
     if "no letters" in text:
         return "Câu hỏi gần như không có chữ hay số (có phải dữ liệu nhị phân?)."
     return f"Không dùng được câu hỏi này: {text}"
-
-
-def article_rows(rows: list[ArticleRow]) -> list[list[str]]:
-    """The article table: id, date, outlet, title, and which near-duplicate group."""
-    return [
-        [
-            r.id,
-            r.date or "",
-            r.source or "",
-            r.title,
-            "" if r.group == r.id else f"trùng: {r.group}",
-        ]
-        for r in rows
-    ]
-
-
-ARTICLE_HEADERS = ["Mã bài", "Ngày", "Nguồn", "Tiêu đề", "Nhóm trùng lặp"]
-
-
-# Why a file was skipped, in Vietnamese; the reader's own words follow in brackets.
-_VI_REASONS = (
-    ("file is UTF-16", "tệp mã hoá UTF-16, hãy lưu lại dạng UTF-8"),
-    ("looks binary", "tệp có vẻ là dữ liệu nhị phân, không phải văn bản UTF-8"),
-    ("file is empty", "tệp rỗng"),
-    ("text looks double-encoded", "văn bản bị lỗi mã hoá kép, hãy xuất lại dạng UTF-8"),
-    ("cannot read file", "không đọc được tệp"),
-    ("no article text left", "không còn nội dung bài sau khi bỏ phần thừa của trang"),
-    ("no main article text", "không tìm thấy nội dung bài trong trang HTML"),
-    ("invalid JSON", "dòng JSON không hợp lệ"),
-    ("expected a JSON object", "mỗi dòng phải là một đối tượng JSON"),
-    ("missing or empty 'id'", "thiếu trường 'id'"),
-    ("field ", "trường dữ liệu sai kiểu"),
-    ("unsupported file type", "loại tệp không được hỗ trợ"),
-    ("only ", "chỉ nhận tệp .txt, .html, .htm, .jsonl"),
-    ("file is larger than", "tệp vượt quá giới hạn dung lượng"),
-    ("another uploaded file", "trùng tên với một tệp khác vừa tải lên"),
-    ("duplicate id", "trùng mã bài với một bài khác trong lần tải này"),
-    ("not uploaded through", "tệp không được tải lên qua trang này nên không được nhận"),
-)
-
-
-def vietnamese_reason(reason: str) -> str:
-    """
-    >>> vietnamese_reason("file is empty")
-    'tệp rỗng (file is empty)'
-    """
-    for prefix, vi in _VI_REASONS:
-        if reason.startswith(prefix) or (prefix.startswith("missing") and prefix in reason):
-            return f"{vi} ({reason})"
-    if "missing or empty 'text'" in reason:
-        return f"thiếu nội dung 'text' ({reason})"
-    return reason
-
-
-def upload_summary(report: UploadReport) -> str:
-    """Markdown: what was added, updated, unchanged, and each skipped file with the reason."""
-    lines = [
-        f"Đã thêm {len(report.added)} bài, cập nhật {len(report.updated)}, "
-        f"không đổi {len(report.unchanged)}; {report.passages} đoạn văn mới được nhúng."
-    ]
-    lines += [f"- ✅ {escape_markdown(i)}" for i in (*report.added, *report.updated)]
-    lines += [
-        f"- ❌ {escape_markdown(e.path)}: {escape_markdown(vietnamese_reason(e.reason))}"
-        for e in report.errors
-    ]
-    return "\n".join(lines)
-
-
-def upload(service: Service, files, say=None, refused: Sequence[ReadError] = ()) -> str:
-    """Add uploaded files (``qa.interfaces.uploads.Upload``) and describe the result, in Vietnamese;
-    ``refused``: files turned away before reading, listed with the skipped ones."""
-    if not files and not refused:
-        return "Hãy chọn ít nhất một tệp .txt, .html hoặc .jsonl."
-    try:
-        report = service.upload(files, say) if files else UploadReport()
-    except UploadError:
-        return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
-    return upload_summary(replace(report, errors=(*refused, *report.errors)))
-
-
-def upload_received(service: Service, files, folder: Path, say=None) -> str:
-    """What the upload button sends (Gradio ``FileData`` dicts or paths): only files in the
-    server's upload ``folder`` are read and added; any other is refused by name.
-
-    >>> text = upload_received(None, [{"path": "/etc/passwd", "orig_name": "x.txt"}], Path("/up"))
-    >>> "❌ x.txt: tệp không được tải lên qua trang này" in text
-    True
-    """
-    if len(files or []) > MAX_UPLOAD_FILES:  # before reading any of them
-        return f"{ERROR_PREFIX}tối đa {MAX_UPLOAD_FILES} tệp mỗi lần; hãy chia nhỏ lần tải."
-    uploads, refused = received(files or [], folder)
-    return upload(service, uploads, say, refused)
-
-
-def remove(service: Service, ids: list[str]) -> str:
-    if not ids:
-        return "Hãy chọn bài cần xoá."
-    report = service.remove(ids)
-    done = f"Đã xoá {len(report.removed)} bài ({report.chunks_removed} đoạn văn)."
-    missing = f" Không có trong chỉ mục: {', '.join(report.missing)}." if report.missing else ""
-    return escape_markdown(done + missing)
 
 
 def example_questions(path, n: int = 4) -> list[str]:

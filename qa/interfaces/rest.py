@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import asdict
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -25,6 +24,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.interfaces.admission import Busy
+from qa.interfaces.rest_articles import add_article_routes
 from qa.interfaces.rest_models import (
     AnswerOut,
     AskIn,
@@ -139,23 +139,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:
         answer = await run_in_threadpool(service.ask, *args)
         return AnswerOut.of(answer)
 
-    _add_article_routes(app, service)
-
-
-def _add_article_routes(app: FastAPI, service: Service) -> None:
-    @app.get("/api/articles", summary="Every indexed article, oldest first")
-    def articles() -> list[dict]:
-        return [asdict(row) for row in service.articles()]
-
-    @app.get("/api/articles/{doc_id:path}", summary="One whole cleaned article")
-    def article(doc_id: str) -> dict:
-        try:
-            a = service.article(doc_id)
-        except KeyError:
-            raise HTTPException(404, f"no article with id {doc_id!r}") from None
-        # Not ``path``: where the server read the file from is none of the client's business.
-        keys = ("id", "title", "date", "source", "url", "author", "text")
-        return {key: getattr(a, key) for key in keys}
+    add_article_routes(app, service)
 
 
 # --- server-sent events ----------------------------------------------------------------

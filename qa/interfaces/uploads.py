@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpus.article import ReadError
+from corpus.stream import file_kind
 
-ALLOWED_SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # per file
+ALLOWED_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".jsonl.gz")
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # per file: a 35k-article .jsonl.gz archive is ~40 MB
 MAX_UPLOAD_FILES = 50
 NOT_UPLOADED = (
     "not uploaded through this page: only files in the server's upload folder are accepted"
@@ -64,7 +65,7 @@ def stage(files: Sequence[Upload], folder: Path) -> tuple[list[Path], list[ReadE
     errors: list[ReadError] = []
     used: set[str] = set()
     for f in files:
-        suffix = Path(f.name.replace("\\", "/")).suffix.lower()
+        suffix = upload_kind(f.name)
         if suffix not in ALLOWED_SUFFIXES:
             errors.append(
                 ReadError(
@@ -74,14 +75,28 @@ def stage(files: Sequence[Upload], folder: Path) -> tuple[list[Path], list[ReadE
         elif len(f.data) > MAX_UPLOAD_BYTES:
             mb = MAX_UPLOAD_BYTES // (1024 * 1024)
             errors.append(ReadError(path=f.name, reason=f"file is larger than the {mb} MB limit"))
-        elif safe_stem(f.name) in used:
+        elif (stem := _stem(f.name, suffix)) in used:
             errors.append(ReadError(path=f.name, reason="another uploaded file has the same name"))
         else:
-            used.add(safe_stem(f.name))
-            path = folder / f"{safe_stem(f.name)}{suffix}"
+            used.add(stem)
+            path = folder / f"{stem}{suffix}"
             path.write_bytes(f.data)
             paths.append(path)
     return paths, errors
+
+
+def upload_kind(name: str) -> str:
+    """The type an uploaded file is read as: its lower-case suffix, ``.jsonl.gz`` whole.
+
+    >>> upload_kind("C:\\tin\\2017.JSONL.GZ"), upload_kind("a.b.txt"), upload_kind("x.tar.gz")
+    ('.jsonl.gz', '.txt', '.tar.gz')
+    """
+    return file_kind(Path(re.split(r"[\\/]", name)[-1]))
+
+
+def _stem(name: str, kind: str) -> str:
+    """``safe_stem`` of the name, a ``.jsonl.gz`` archive's two suffixes both dropped."""
+    return safe_stem(name[: -len(".gz")] if kind == ".jsonl.gz" else name)
 
 
 def inside(path: str | os.PathLike, folder: Path) -> bool:
