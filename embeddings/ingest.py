@@ -13,6 +13,8 @@ and a CLI ingest into one index both keep their articles.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import difflib
 import itertools
 import time
@@ -115,12 +117,28 @@ def ingest(
         total = _Totals(started=time.perf_counter())
         for batch in _batches(articles, batch_size):
             _ingest_batch(store, batch, encoder, say, total, quiet=on_batch is not None)
+            give_back_freed_memory()
             if on_batch:
                 done = fraction() if fraction else None
                 on_batch(total.progress(done))
         if store.replaces:  # a rebuild of nothing still replaces the old index
             store.commit()
         return total.report()
+
+
+def give_back_freed_memory() -> bool:
+    """Return the heap's free pages to the kernel (glibc ``malloc_trim``); False elsewhere.
+
+    Embedding a batch frees gigabytes of activations, which glibc keeps in a fragmented
+    heap: ingesting the 35k archive, resident memory grew to 5.4 GB by article 11,000, and
+    one ``malloc_trim(0)`` brought it to 2.4 GB (all of it free memory). Once per batch it
+    costs milliseconds.
+    """
+    libc = ctypes.util.find_library("c")
+    try:
+        return bool(ctypes.CDLL(libc).malloc_trim(0)) if libc else False
+    except (OSError, AttributeError):  # not glibc
+        return False
 
 
 def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:

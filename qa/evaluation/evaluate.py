@@ -240,11 +240,11 @@ def _squad_index(path: Path, articles: tuple[Article, ...], encoder, say) -> Pat
     """An index of the file's paragraphs, cached by file content and encoder."""
     from embeddings.encoder import default_cache_dir
     from embeddings.ingest import ingest
-    from qa.retrieval.indexes import open_index
+    from qa.retrieval.indexes import open_index, outdated
 
     key = hashlib.sha256(path.read_bytes() + str(encoder.fingerprint).encode()).hexdigest()[:16]
     folder = default_cache_dir() / "eval-index" / f"{path.stem}-{key}"
-    store = open_index(folder, encoder)
+    store = open_index(folder, encoder, rebuild=outdated(folder))  # a cache: rebuilt if old
     if len(store.articles) != len(articles):
         say(f"Indexing {len(articles)} paragraphs of {path.name} into {folder}...")
         ingest(store, articles, encoder, say)

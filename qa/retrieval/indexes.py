@@ -38,7 +38,7 @@ def ensure_default_index(folder: Path, encoder, progress: Progress | None = None
     """Build the default index over the bundled articles if it does not exist yet."""
     from corpus.readers import read_paths
 
-    stale = (folder / MANIFEST).exists() and _format(folder) != FORMAT_VERSION
+    stale = outdated(folder)
     if (folder / MANIFEST).exists() and not stale:
         return
     say = progress or (lambda _msg: None)
@@ -48,14 +48,18 @@ def ensure_default_index(folder: Path, encoder, progress: Progress | None = None
     ingest(open_index(folder, encoder, rebuild=stale), report.articles, encoder, say)
 
 
-def _format(folder: Path) -> int | None:
-    """The format version a manifest declares (``None`` if unreadable)."""
+def outdated(folder: Path) -> bool:
+    """Whether ``folder`` holds an index in another format than this hoidap writes: a cache
+    this program built itself (the default index, an evaluation's) is then rebuilt."""
     import json
 
+    if not (folder / MANIFEST).exists():
+        return False
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("format_version")
+        raw = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return raw.get("format_version") != FORMAT_VERSION
     except (OSError, ValueError, AttributeError):
-        return None
+        return False  # unreadable: loading it says so
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -76,3 +76,13 @@ def test_distractors_need_squad_and_an_existing_archive(tmp_path, cache, encoder
     options = EvalOptions(squad=str(_small(tmp_path)), distractors=str(tmp_path / "nope.gz"))
     with pytest.raises(FileNotFoundError, match="no such file"):
         run_eval(options, encoder, say=lambda _m: None)
+
+
+def test_an_evaluation_cache_of_an_older_format_is_rebuilt(tmp_path, cache, encoder):
+    options = EvalOptions(squad=str(_small(tmp_path)), out=str(tmp_path / "out.jsonl"))
+    run_eval(options, encoder, say=lambda _m: None)
+    folder = next((cache / "eval-index").iterdir())
+    manifest = folder / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"format_version": 2', '"format_version": 1'))
+    run_eval(options, encoder, say=lambda _m: None)
+    assert json.loads(manifest.read_text())["format_version"] == 2
