@@ -122,9 +122,7 @@ def main() -> None:
         big = open_index(Path(tmp) / "big", fake)
         t0 = time.perf_counter()
         ingest(big, synthetic_articles(args.big, seed_text), fake)
-        print(
-            f"synthetic index: {big.passages} chunks built in {time.perf_counter() - t0:.0f} s"
-        )
+        print(f"synthetic index: {big.passages} chunks built in {time.perf_counter() - t0:.0f} s")
         latency(HybridRetriever(big, encoder), queries, f"{big.passages} chunks", repeat=1)
 
 
