@@ -35,7 +35,7 @@ class RowMap:
                 (doc_id, (i, row)) for row, doc_id in enumerate(seg.ids) if not dead_docs[row]
             )
         self.live = np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
-        self.articles = ArticleView(self)
+        self.articles = ArticleView(self.where, segments)  # no cycle: freed when dropped
         self.lexical = LexicalIndex([s.terms for s in segments])
 
     def lexical_scores(self, text: str) -> np.ndarray:
@@ -124,18 +124,19 @@ class RowMap:
 class ArticleView(Mapping):
     """The live articles by id; ``len``, ``in`` and iterating ids need no disk reads."""
 
-    def __init__(self, rows: RowMap):
-        self._rows = rows
+    def __init__(self, where: dict[str, tuple[int, int]], segments: list):
+        self._where = where
+        self._segments = segments
 
     def __getitem__(self, doc_id: str) -> Article:
-        seg, row = self._rows.where[doc_id]
-        return self._rows.segments[seg].db.article(row)
+        seg, row = self._where[doc_id]
+        return self._segments[seg].db.article(row)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rows.where)
+        return iter(self._where)
 
     def __len__(self) -> int:
-        return len(self._rows.where)
+        return len(self._where)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._rows.where
+        return doc_id in self._where

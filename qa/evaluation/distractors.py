@@ -63,7 +63,8 @@ def with_distractors(
 
     base = archive_index(archive, encoder, say)
     folder = _cache() / f"{squad_folder.name}+{base.name}"
-    clashes = [a.id for a in articles if a.id in _ids(base)]
+    archive_ids = _ids(base)  # loaded once: a load of a 35k-article index takes seconds
+    clashes = [a.id for a in articles if a.id in archive_ids]
     if clashes:
         raise ValueError(
             f"--distractors: {len(clashes)} paragraph ids are archive ids too, "
