@@ -41,7 +41,7 @@ def merge_segments(store, which: list[int]) -> SegmentInfo:
     """Write one segment holding the live articles of ``store``'s segments ``which``, and
     put it in their place (in memory; ``store.commit()`` makes it the index)."""
     parts: list[Segment] = [store.segments[i] for i in which]
-    keep_docs = [_live_docs(store, i) for i in which]
+    keep_docs = [store.rows.live_docs[i] for i in which]
     keep_rows = [k[p.doc_rows()] for p, k in zip(parts, keep_docs, strict=True)]
     name = store.new_segment_name()
     with store.writing(name):
@@ -63,13 +63,6 @@ def _write_merge(folder, parts: list[Segment], keep_docs, keep_rows) -> SegmentI
         np.concatenate([p.signatures[d] for p, d, _ in pairs]),
         SegmentTerms.merge([p.terms for p in parts], keep_rows),
     )
-
-
-def _live_docs(store, seg: int) -> np.ndarray:
-    s = store.segments[seg]
-    keep = np.ones(len(s.ids), dtype=bool)
-    keep[list(store.deleted.get(s.info.name, []))] = False
-    return keep
 
 
 def _merged_table(parts, keep_docs, keep_rows) -> np.ndarray:

@@ -226,9 +226,9 @@ def remove(store: IndexStore, ids: Sequence[str], progress: Progress | None = No
     with index_lock(store.folder, say):
         store.catch_up()
         live_before = int(store.rows.live.sum())
-        present = store.tombstone(set(ids))
-        present = tuple(i for i in ids if i in set(present))
-        missing = tuple(i for i in ids if i not in set(present))
+        found = set(store.tombstone(set(ids)))
+        present = tuple(i for i in ids if i in found)
+        missing = tuple(i for i in ids if i not in found)
         if present:
             _settle(store, set(present))
     return RemoveReport(

@@ -74,8 +74,12 @@ class Postings:
         change = np.ones(len(keys), dtype=bool)
         change[1:] = (keys[1:] != keys[:-1]) | (rows[1:] != rows[:-1])
         starts = np.flatnonzero(change)  # one (term, row) pair each
-        tf = np.diff(np.append(starts, len(keys)))
-        keys, rows = keys[starts], rows[starts]
+        tf = np.minimum(np.diff(np.append(starts, len(keys))), _MAX_TF)
+        return cls._columns(keys[starts], rows[starts], tf, doclen)
+
+    @classmethod
+    def _columns(cls, keys, rows, tf, doclen) -> Postings:
+        """Postings from (key, row, count) triples sorted by key, then row: one column per key."""
         new_term = np.ones(len(keys), dtype=bool)
         new_term[1:] = keys[1:] != keys[:-1]
         term_starts = np.flatnonzero(new_term)
@@ -83,8 +87,8 @@ class Postings:
             keys=keys[term_starts],
             indptr=np.append(term_starts, len(keys)).astype(np.int64),
             rows=rows.astype(np.int32),
-            tf=np.minimum(tf, _MAX_TF).astype(np.uint8),
-            doclen=doclen,
+            tf=tf.astype(np.uint8),
+            doclen=doclen.astype(np.int32),
         )
 
     @classmethod
@@ -148,14 +152,4 @@ class Postings:
             return cls.empty(len(doclen))
         keys, rows, tf = np.concatenate(keys), np.concatenate(rows), np.concatenate(tf)
         order = np.lexsort((rows, keys))
-        keys, rows, tf = keys[order], rows[order], tf[order]
-        new_term = np.ones(len(keys), dtype=bool)
-        new_term[1:] = keys[1:] != keys[:-1]
-        term_starts = np.flatnonzero(new_term)
-        return cls(
-            keys=keys[term_starts],
-            indptr=np.append(term_starts, len(keys)).astype(np.int64),
-            rows=rows,
-            tf=tf.astype(np.uint8),
-            doclen=doclen,
-        )
+        return cls._columns(keys[order], rows[order], tf[order], doclen)

@@ -26,14 +26,14 @@ class RowMap:
         self.segments = segments
         self.offsets = np.cumsum([0] + [len(s) for s in segments]).astype(np.int64)
         self.where: dict[str, tuple[int, int]] = {}
+        self.live_docs: list[np.ndarray] = []  # per segment: which article rows are live
         masks = []
         for i, seg in enumerate(segments):
-            dead_docs = np.zeros(len(seg.ids), dtype=bool)
-            dead_docs[list(deleted.get(seg.info.name, []))] = True
-            masks.append(~dead_docs[seg.doc_rows()])
-            self.where.update(
-                (doc_id, (i, row)) for row, doc_id in enumerate(seg.ids) if not dead_docs[row]
-            )
+            live = np.ones(len(seg.ids), dtype=bool)
+            live[list(deleted.get(seg.info.name, []))] = False
+            self.live_docs.append(live)
+            masks.append(live[seg.doc_rows()])
+            self.where.update((doc_id, (i, row)) for row, doc_id in enumerate(seg.ids) if live[row])
         self.live = np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
         self.articles = ArticleView(self.where, segments)  # no cycle: freed when dropped
         self.lexical = LexicalIndex([s.terms for s in segments])
