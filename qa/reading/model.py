@@ -159,10 +159,28 @@ def read_manifest(folder: str | Path) -> dict:
     return man
 
 
+def load_trained(model: Any, folder: Path, man: dict) -> None:
+    """Put the folder's trained weights into ``model`` (built on ``man``'s frozen layers);
+    refuses a base model other than the one the folder was trained on."""
+    from safetensors.torch import load_file
+
+    found = base_fingerprint(model)
+    if found != man["base_fingerprint"]:
+        raise ReaderManifestError(
+            f"the reader in {folder} was trained on another base model (fingerprint "
+            f"{man['base_fingerprint'][:12]}, found {found[:12]}); install "
+            f"{man.get('base_model', 'the base model it names')} or retrain the reader"
+        )
+    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
+    missing = set(trained_state(model)) - set(state)
+    if missing:
+        raise ReaderManifestError(f"{folder}: weights lack {sorted(missing)[:3]}; retrain")
+    model.load_state_dict(state, strict=False)
+
+
 def load(folder: str | Path, base: str | Path, dtype: str = "fp32") -> Any:
     """Base encoder + the folder's trained weights; refuses a different base model."""
     import torch
-    from safetensors.torch import load_file
 
     folder = Path(folder)
     man = read_manifest(folder)
@@ -172,18 +190,7 @@ def load(folder: str | Path, base: str | Path, dtype: str = "fp32") -> Any:
             "restore it from git or retrain"
         )
     model = build(base, man["frozen_layers"])
-    found = base_fingerprint(model)
-    if found != man["base_fingerprint"]:
-        raise ReaderManifestError(
-            f"the reader in {folder} was trained on another base model (fingerprint "
-            f"{man['base_fingerprint'][:12]}, found {found[:12]} at {base}); install "
-            f"{man.get('base_model', 'the base model it names')} or retrain the reader"
-        )
-    state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
-    missing = set(trained_state(model)) - set(state)
-    if missing:
-        raise ReaderManifestError(f"{folder}: weights lack {sorted(missing)[:3]}; retrain")
-    model.load_state_dict(state, strict=False)
+    load_trained(model, folder, man)
     if dtype == "bf16":
         model = model.to(torch.bfloat16)
     return model.eval()

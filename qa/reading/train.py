@@ -44,6 +44,7 @@ class TrainConfig:
     negatives_every: int = 3  # an own-article negative for every 3rd answerable question
     checkpoint_minutes: float = 8.0
     dtype: str = "auto"  # bf16 autocast where the CPU has fast bf16
+    init: str = ""  # a reader folder to continue from (a second schedule), or "" for fresh
 
 
 def prepare(files: list[Path], cfg: TrainConfig) -> tuple[list[Example], dict]:
@@ -144,6 +145,7 @@ def train(files: list[Path], out: Path, base: Path, cfg: TrainConfig, resume: bo
     windows = to_windows(tokenizer, examples, cfg)
     _log(f"{len(examples)} examples -> {len(windows)} training windows")
     model = reader_model.build(base, cfg.frozen_layers)
+    init = _start_from(model, cfg)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     per_epoch = -(-len(windows) // cfg.batch_size)
@@ -161,9 +163,26 @@ def train(files: list[Path], out: Path, base: Path, cfg: TrainConfig, resume: bo
         "hyperparameters": asdict(cfg),
         "training_windows": len(windows),
         "steps": total,
+        **init,
         **data_manifest,
     }
     return reader_model.save(model, out, manifest)
+
+
+def _start_from(model: Any, cfg: TrainConfig) -> dict:
+    """Load ``cfg.init``'s trained weights into ``model``; the manifest part naming them."""
+    if not cfg.init:
+        return {}
+    folder = Path(cfg.init)
+    man = reader_model.read_manifest(folder)
+    if man["frozen_layers"] != cfg.frozen_layers:
+        raise SystemExit(
+            f"train-reader: {folder} was trained with --frozen-layers {man['frozen_layers']};"
+            f" continue it with the same value, not {cfg.frozen_layers}"
+        )
+    reader_model.load_trained(model, folder, man)
+    _log(f"starting from the reader in {folder}")
+    return {"initialized_from": {"weights_sha256": man["weights_sha256"], "steps": man["steps"]}}
 
 
 def _loop(model, opt, sched, windows, cfg, step, total, per_epoch, ckpt, tokenizer, bf16):

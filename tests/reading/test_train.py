@@ -168,6 +168,26 @@ def test_resume_without_a_checkpoint_starts_over(tiny_base, squad_file, tmp_path
     assert _checkpoint(tmp_path / "r")["step"] == 1
 
 
+def test_init_continues_from_a_trained_reader(uninterrupted, tiny_base, squad_file, tmp_path):
+    # lr 0: the second schedule changes nothing, so its weights are exactly the first run's
+    still = replace(CFG, lr=0.0, init=str(uninterrupted))
+    out = train([squad_file], tmp_path / "second", tiny_base, still, False)
+    assert _same(_weights(out), _weights(uninterrupted))
+    first = reader_model.read_manifest(uninterrupted)
+    assert reader_model.read_manifest(out)["initialized_from"] == {
+        "weights_sha256": first["weights_sha256"],
+        "steps": first["steps"],
+    }
+    moved = train([squad_file], tmp_path / "moved", tiny_base, replace(still, lr=5e-3), False)
+    assert not _same(_weights(moved), _weights(uninterrupted))
+
+
+def test_init_refuses_other_frozen_layers(uninterrupted, tiny_base, squad_file, tmp_path) -> None:
+    other = replace(CFG, frozen_layers=2, init=str(uninterrupted))
+    with pytest.raises(SystemExit, match="--frozen-layers 1"):
+        train([squad_file], tmp_path / "r", tiny_base, other, False)
+
+
 def test_cli_arguments_name_what_is_missing(tmp_path: Path) -> None:
     args = Namespace(data=[tmp_path / "nope.json"], out=tmp_path / "r", resume=False, base=None)
     with pytest.raises(SystemExit, match="nope.json"):
