@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 
 from qa.evaluation.answer_metrics import exact_match, token_f1
 from qa.reading.calibrate import Outcome
+from qa.reading.decode import Evidence
 from qa.reading.examples import Example
 from qa.reading.reader import Reading, TrainedReader
 
@@ -40,9 +41,15 @@ class GoldRecord:
     em: float
     best_f1: float  # of the best span, refused or not
     ms: float
+    evidence: Evidence = Evidence()  # what the calibration reads
 
     def outcome(self) -> Outcome:
-        return Outcome(margin=self.margin, answerable=self.answerable, right=self.best_f1 >= 0.5)
+        return Outcome(
+            margin=self.margin,
+            answerable=self.answerable,
+            right=self.best_f1 >= 0.5,
+            evidence=self.evidence,
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +93,7 @@ def score_reading(ex: Example, reading: Reading, ms: float) -> GoldRecord:
         em=em,
         best_f1=best_f1,
         ms=ms,
+        evidence=reading.evidence,
     )
 
 

@@ -21,31 +21,65 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.reading.decode import FEATURES, Evidence
+
 
 @dataclass(frozen=True, kw_only=True)
 class Outcome:
-    """One dev question as the reader met it: its margin, whether a gold answer exists
-    in the passages read, and whether the reader's best span was right (F1 >= 0.5)."""
+    """One dev question as the reader met it: its margin (or its whole evidence), whether
+    a gold answer exists in the passages read, and whether the reader's best span was
+    right (F1 >= 0.5)."""
 
     margin: float
     answerable: bool
     right: bool
+    evidence: Evidence | None = None
+
+    def features(self) -> Evidence:
+        return self.evidence if self.evidence is not None else Evidence(margin=self.margin)
 
 
-def fit_platt(margins: Sequence[float], right: Sequence[int], l2: float = 1e-3) -> dict:
-    """Logistic regression of ``right`` on ``margin`` (Newton's method, tiny L2)."""
-    x = np.asarray(margins, np.float64)
-    y = np.asarray(right, np.float64)
-    w = np.zeros(2)
-    feats = np.stack([x, np.ones_like(x)], axis=1)
+def fit_logistic(
+    evidence: Sequence[Evidence], right: Sequence[int], names=FEATURES, l2: float = 1e-2
+) -> dict:
+    """Logistic regression of ``right`` on the named evidence features; the calibration
+    ``p_no_answer`` reads (``{"features", "weights", "bias"}``). Features are standardized
+    for the fit (one L2 for all), and the weights mapped back to raw units.
+
+    >>> ev = [Evidence(margin=m, span_logprob=m / 2) for m in (-3.0, -1.0, 0.5, 1.0, 3.0)]
+    >>> cal = fit_logistic(ev, [0, 0, 1, 0, 1], ("margin", "span_logprob"))
+    >>> cal["features"], cal["weights"][0] > 0
+    (['margin', 'span_logprob'], True)
+    """
+    x = np.asarray([e.vector(names) for e in evidence], np.float64)
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    w = _newton(np.hstack([(x - mu) / sd, np.ones((len(x), 1))]), np.asarray(right, float), l2)
+    weights = w[:-1] / sd
+    return {
+        "features": list(names),
+        "weights": [float(v) for v in weights],
+        "bias": float(w[-1] - (weights * mu).sum()),
+    }
+
+
+def _newton(feats: np.ndarray, y: np.ndarray, l2: float) -> np.ndarray:
+    """Weights of an L2-regularized logistic regression (the last column is the bias)."""
+    w = np.zeros(feats.shape[1])
     for _ in range(100):
         p = 1 / (1 + np.exp(-np.clip(feats @ w, -60, 60)))
         grad = feats.T @ (p - y) + l2 * w
-        hess = feats.T @ (feats * (p * (1 - p))[:, None]) + l2 * np.eye(2)
+        hess = feats.T @ (feats * (p * (1 - p))[:, None]) + l2 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
             break
+    return w
+
+
+def fit_platt(margins: Sequence[float], right: Sequence[int], l2: float = 1e-3) -> dict:
+    """Logistic regression of ``right`` on ``margin`` alone (``{"a", "b"}``)."""
+    x = np.asarray(margins, np.float64)
+    w = _newton(np.stack([x, np.ones_like(x)], axis=1), np.asarray(right, np.float64), l2)
     return {"a": float(w[0]), "b": float(w[1])}
 
 
@@ -84,7 +118,7 @@ def fit_threshold(outcomes: Sequence[Outcome], cal: dict) -> tuple[float, list[t
     answered right, unanswerable refused, answerable refused)."""
     from qa.reading.reader import p_no_answer
 
-    ps = [p_no_answer(o.margin, cal) for o in outcomes]
+    ps = [p_no_answer(o.features(), cal) for o in outcomes]
     ans = [(p, o) for p, o in zip(ps, outcomes, strict=True) if o.answerable]
     unans = [p for p, o in zip(ps, outcomes, strict=True) if not o.answerable]
     curve = []

@@ -25,24 +25,12 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from qa.reading.decode import Evidence, SpanAnswer, decode
 from qa.reading.features import MAX_LEN, STRIDE, Window, windows
 from qa.records.question import Question
 
-MAX_ANSWER_TOKENS = 40
-TOP_K = 20
 DEFAULT_THRESHOLD = 0.5
 SHIPPED = Path(__file__).with_name("weights")
-
-
-@dataclass(frozen=True, kw_only=True)
-class SpanAnswer:
-    """An answer cut from ``passages[passage][start:end]`` verbatim."""
-
-    passage: int
-    start: int
-    end: int
-    text: str
-    score: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,8 +41,13 @@ class Reading:
     best: SpanAnswer | None
     p_no_answer: float
     threshold: float = DEFAULT_THRESHOLD
-    margin: float = 0.0  # best span score minus the no-answer score
+    evidence: Evidence = Evidence()
     passage_scores: tuple[float, ...] = ()
+
+    @property
+    def margin(self) -> float:
+        """The best span's score minus the no-answer score."""
+        return self.evidence.margin
 
     @property
     def answered(self) -> bool:
@@ -93,8 +86,8 @@ class FakeReader:
             at = text.find(want) if want else -1
             if at >= 0:
                 best = SpanAnswer(passage=i, start=at, end=at + len(want), text=want, score=9.0)
-                return Reading(best=best, p_no_answer=self.p, margin=5.0)
-        return Reading(best=None, p_no_answer=1.0, margin=-5.0)
+                return Reading(best=best, p_no_answer=self.p, evidence=Evidence(margin=5.0))
+        return Reading(best=None, p_no_answer=1.0, evidence=Evidence(margin=-5.0))
 
 
 class TrainedReader:
@@ -169,15 +162,13 @@ class TrainedReader:
         if not wins:
             return Reading(best=None, p_no_answer=1.0, threshold=self.threshold)
         starts, ends = self.logits(wins)
-        best, null, per_passage = decode(wins, starts, ends, passages, len(passages))
-        margin = (best.score if best else -1e4) - null
-        p = p_no_answer(margin, self._manifest.get("calibration", {}))
+        got = decode(wins, starts, ends, passages, len(passages))
         return Reading(
-            best=best,
-            p_no_answer=p,
+            best=got.best,
+            p_no_answer=p_no_answer(got.evidence, self._manifest.get("calibration", {})),
             threshold=self.threshold,
-            margin=margin,
-            passage_scores=tuple(per_passage),
+            evidence=got.evidence,
+            passage_scores=got.per_passage,
         )
 
     def logits(self, wins: list[Window], batch: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -203,66 +194,29 @@ class TrainedReader:
         return s_out, e_out
 
 
-def decode(wins, starts, ends, passages, n_passages: int):
-    """The best span over all windows, the lowest no-answer score, and each passage's best
-    span score (``-inf`` where none)."""
-    best: SpanAnswer | None = None
-    null = math.inf
-    per_passage = [-math.inf] * n_passages
-    for wi, w in enumerate(wins):
-        s, e = starts[wi], ends[wi]
-        null = min(null, float(s[0] + e[0]))
-        span = _best_in_window(w, s, e, passages[w.passage])
-        if span is not None:
-            per_passage[w.passage] = max(per_passage[w.passage], span.score)
-            if best is None or span.score > best.score:
-                best = span
-    return best, (null if null < math.inf else 0.0), per_passage
-
-
-def _best_in_window(w: Window, s: np.ndarray, e: np.ndarray, passage: str):
-    offs = w.context_offsets
-    ctx = [i for i, (a, _) in enumerate(offs) if a >= 0]
-    if not ctx:
-        return None
-    cs, ce = s[ctx], e[ctx]
-    top_s = np.argsort(-cs)[:TOP_K]
-    top_e = np.argsort(-ce)[:TOP_K]
-    best = None
-    for i in top_s:
-        for j in top_e:
-            if j < i or j - i >= MAX_ANSWER_TOKENS:
-                continue
-            score = float(cs[i] + ce[j])
-            if best is not None and score <= best[0]:
-                continue
-            if not passage[offs[ctx[i]][0] : offs[ctx[j]][1]].strip():
-                continue  # only a lone "▁" token (e5 makes them): blank, not an answer
-            best = (score, ctx[i], ctx[j])
-    if best is None:
-        return None
-    score, ti, tj = best
-    start, end = offs[ti][0], offs[tj][1]
-    text = passage[start:end]
-    lead = len(text) - len(text.lstrip())  # offsets include the token's leading space
-    text = text.strip()
-    if not text:
-        return None
-    return SpanAnswer(
-        passage=w.passage, start=start + lead, end=start + lead + len(text), text=text, score=score
-    )
-
-
-def p_no_answer(margin: float, calibration: Mapping[str, float]) -> float:
-    """Calibrated P(the best span is not a right answer) from the span-vs-null margin.
+def p_no_answer(evidence: Evidence | float, calibration: Mapping) -> float:
+    """Calibrated P(the best span is not a right answer): a logistic function of the named
+    evidence features (``{"features", "weights", "bias"}``), or of the margin alone
+    (``{"a", "b"}``, the first readers' form). A bare number is read as the margin.
 
     >>> round(p_no_answer(0.0, {"a": 1.0, "b": 0.0}), 2)
     0.5
     >>> p_no_answer(10.0, {"a": 1.0, "b": 0.0}) < 0.01
     True
+    >>> cal = {"features": ["margin", "span_logprob"], "weights": [1.0, 0.5], "bias": 0.0}
+    >>> round(p_no_answer(Evidence(margin=1.0, span_logprob=-2.0), cal), 2)
+    0.5
     """
-    a, b = float(calibration.get("a", 1.0)), float(calibration.get("b", 0.0))
-    z = max(-60.0, min(60.0, a * margin + b))
+    if not isinstance(evidence, Evidence):
+        evidence = Evidence(margin=float(evidence))
+    if "weights" in calibration:
+        x = evidence.vector(calibration["features"])
+        z = sum(w * v for w, v in zip(calibration["weights"], x, strict=True))
+        z += float(calibration.get("bias", 0.0))
+    else:
+        a, b = float(calibration.get("a", 1.0)), float(calibration.get("b", 0.0))
+        z = a * evidence.margin + b
+    z = max(-60.0, min(60.0, z))
     return 1.0 - 1.0 / (1.0 + math.exp(-z))
 
 

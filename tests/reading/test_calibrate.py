@@ -12,11 +12,13 @@ import pytest
 from qa.reading.calibrate import (
     Outcome,
     expected_calibration_error,
+    fit_logistic,
     fit_platt,
     fit_threshold,
     reliability,
     sigmoid,
 )
+from qa.reading.decode import Evidence
 from qa.reading.reader import p_no_answer
 
 
@@ -43,6 +45,41 @@ def test_fit_platt_makes_p_no_answer_calibrated() -> None:
     # the same margins read with a wrong calibration are far off
     wrong = [1 - p_no_answer(m, {"a": 5.0, "b": 3.0}) for m in margins]
     assert expected_calibration_error(wrong, right) > 0.1
+
+
+def _simulate_two(n: int = 6000, seed: int = 3):
+    """Rightness driven by the margin and, as much, by how peaked the span was."""
+    rng = np.random.default_rng(seed)
+    ev = [
+        Evidence(margin=m, span_logprob=lp, span_tokens=t)
+        for m, lp, t in zip(
+            rng.normal(1, 3, n), rng.normal(-3, 2, n), rng.integers(1, 20, n), strict=True
+        )
+    ]
+    z = np.array([0.8 * e.margin + 1.2 * e.span_logprob + 2.0 for e in ev])
+    return ev, (rng.random(n) < 1 / (1 + np.exp(-z))).astype(int)
+
+
+def test_fit_logistic_recovers_known_weights_in_raw_units() -> None:
+    ev, right = _simulate_two()
+    cal = fit_logistic(ev, right, ("margin", "span_logprob", "span_tokens"))
+    assert cal["weights"] == pytest.approx([0.8, 1.2, 0.0], abs=0.12)
+    assert cal["bias"] == pytest.approx(2.0, abs=0.3)
+
+
+def test_a_second_feature_calibrates_where_the_margin_alone_cannot() -> None:
+    ev, right = _simulate_two()
+    held_ev, held = _simulate_two(seed=4)
+    both = fit_logistic(ev, right, ("margin", "span_logprob"))
+    alone = fit_platt([e.margin for e in ev], right)
+
+    def brier(cal):
+        conf = np.array([1 - p_no_answer(e, cal) for e in held_ev])
+        return float(((conf - held) ** 2).mean())
+
+    assert brier(both) < brier(alone) - 0.02
+    conf = [1 - p_no_answer(e, both) for e in held_ev]
+    assert expected_calibration_error(conf, held) < 0.03
 
 
 def test_ece_near_zero_when_calibrated_large_when_overconfident() -> None:

@@ -12,17 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qa.reading import decode as decoding
+from qa.reading.decode import MAX_ANSWER_TOKENS, TOP_K, Evidence, SpanAnswer
 from qa.reading.features import NO_OFFSET, Window
-from qa.reading.reader import (
-    MAX_ANSWER_TOKENS,
-    TOP_K,
-    FakeReader,
-    Reading,
-    SpanAnswer,
-    TrainedReader,
-    decode,
-    p_no_answer,
-)
+from qa.reading.reader import FakeReader, Reading, TrainedReader, p_no_answer
+
+
+def decode(wins, s, e, passages, n):
+    """``decode`` as (best, null, per-passage list), the parts most tests look at."""
+    got = decoding.decode(wins, s, e, passages, n)
+    return got.best, got.null, list(got.per_passage)
 
 Q_LEN = 3  # question tokens in the hand-made windows: <s> q q q </s></s> context... </s>
 HEAD = Q_LEN + 3
@@ -178,6 +177,10 @@ def test_decode_matches_brute_force(case) -> None:
         assert best is None
         return
     assert best.score == pytest.approx(max(want))
+    ev = decoding.decode(wins, s, e, passages, len(passages)).evidence
+    assert ev.margin == pytest.approx(best.score - null)
+    assert ev.span_logprob <= 1e-9 and ev.null_logprob <= 1e-9  # log probabilities
+    assert 1 <= ev.span_tokens <= MAX_ANSWER_TOKENS
     text = passages[best.passage][best.start : best.end]
     assert best.text == text == text.strip() != ""
 
@@ -187,6 +190,28 @@ def test_p_no_answer_falls_as_the_margin_grows(m1, m2, a, b) -> None:
     lo, hi = sorted((m1, m2))
     cal = {"a": a, "b": b}
     assert 0.0 <= p_no_answer(hi, cal) <= p_no_answer(lo, cal) <= 1.0
+
+
+def test_evidence_of_a_hand_made_window() -> None:
+    win = _window(_tokens(PASSAGE))
+    s, e = _logits([win], fill=0.0)
+    s[0, 0] = e[0, 0] = 1.0
+    s[0, HEAD + 2], e[0, HEAD + 3] = 5.0, 5.0  # "Ông Ba"
+    ev = decoding.decode([win], s, e, [PASSAGE], 1).evidence
+    keep = [0] + list(range(HEAD, HEAD + 7))  # <s> and the passage's 7 tokens
+    lse = math.log(sum(math.exp(float(s[0, k])) for k in keep))
+    assert ev.span_logprob == pytest.approx(2 * (5.0 - lse))
+    assert ev.null_logprob == pytest.approx(2 * (1.0 - lse))
+    assert ev.margin == 8.0 and ev.span_tokens == 2.0
+    assert ev.log_context_tokens == pytest.approx(math.log(8))
+
+
+@given(m1=st.floats(-50, 50), m2=st.floats(-50, 50), w=st.floats(0.01, 5), lp=st.floats(-30, 0))
+def test_p_no_answer_with_features_falls_as_the_margin_grows(m1, m2, w, lp) -> None:
+    lo, hi = sorted((m1, m2))
+    cal = {"features": ["margin", "span_logprob"], "weights": [w, 0.3], "bias": -1.0}
+    p_hi = p_no_answer(Evidence(margin=hi, span_logprob=lp), cal)
+    assert 0.0 <= p_hi <= p_no_answer(Evidence(margin=lo, span_logprob=lp), cal) <= 1.0
 
 
 def test_p_no_answer_values() -> None:
