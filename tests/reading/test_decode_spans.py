@@ -23,6 +23,7 @@ def decode(wins, s, e, passages, n):
     got = decoding.decode(wins, s, e, passages, n)
     return got.best, got.null, list(got.per_passage)
 
+
 Q_LEN = 3  # question tokens in the hand-made windows: <s> q q q </s></s> context... </s>
 HEAD = Q_LEN + 3
 
