@@ -1,0 +1,101 @@
+"""Does re-ranking retrieved passages by the reader's scores find the right one more often?
+
+    python scripts/rerank_sweep.py --squad DEV.json --distractors INDEX --every 5 \
+        --out runs/rerank-viquad.jsonl            # read: retrieval top 10, then the reader
+    python scripts/rerank_sweep.py --from runs/rerank-viquad.jsonl   # sweep only
+
+Each question is searched (top ``--k``) and the reader reads those passages once; the
+readings are saved, then R@1 and MRR are computed for every way of re-ranking the top N
+(N = 1 keeps retrieval's order): by the reader's best span score in each passage plus
+``weight`` x the retrieval score. Decide on dev sets (ViQuAD dev); report XQuAD-vi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TOPS = (1, 2, 3, 5, 10)
+WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def read_all(args) -> list[dict]:
+    from embeddings.encoder import default_encoder
+    from qa.evaluation.evaluate import EvalOptions, _setup
+    from qa.reading.reader import TrainedReader
+
+    encoder = default_encoder()
+    opts = EvalOptions(squad=args.squad, distractors=args.distractors)
+    retriever, questions = _setup(opts, encoder, print)
+    reader = TrainedReader(args.reader) if args.reader else TrainedReader()
+    rows = []
+    with open(args.out, "w", encoding="utf-8") as fh:
+        for n, q in enumerate(questions[:: args.every], 1):
+            hits = retriever.search(q.question, k=args.k)
+            reading = reader.read(q.question, [h.text for h in hits])
+            row = {
+                "id": q.id,
+                "sources": list(q.sources),
+                "docs": [h.doc_id for h in hits],
+                "retrieval": [round(h.score, 6) for h in hits],
+                "reader": [None if math.isinf(s) else round(s, 4) for s in reading.passage_scores],
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows.append(row)
+            if n % 50 == 0:
+                print(f"  {n} read", file=sys.stderr, flush=True)
+    return rows
+
+
+def reranked(row: dict, top: int, weight: float) -> list[str]:
+    """The doc ids in the new order: the top ``top`` by reader + weight x retrieval."""
+    n = min(top, len(row["docs"]))
+
+    def key(i: int) -> float:
+        r = row["reader"][i]
+        return (-1e9 if r is None else r) + weight * row["retrieval"][i]
+
+    head = sorted(range(n), key=lambda i: (-key(i), i)) if top > 1 else list(range(n))
+    return [row["docs"][i] for i in head] + row["docs"][n:]
+
+
+def score(rows: list[dict], top: int, weight: float) -> tuple[float, float]:
+    r1 = mrr = 0.0
+    for row in rows:
+        docs = reranked(row, top, weight)
+        gold = set(row["sources"])
+        ranks = [i for i, d in enumerate(docs[:10]) if d in gold]
+        r1 += bool(ranks) and ranks[0] == 0
+        mrr += 1 / (ranks[0] + 1) if ranks else 0.0
+    return r1 / len(rows), mrr / len(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--squad")
+    ap.add_argument("--distractors")
+    ap.add_argument("--reader")
+    ap.add_argument("--every", type=int, default=5)
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--from", dest="source", type=Path)
+    args = ap.parse_args()
+    if args.source:
+        rows = [json.loads(x) for x in args.source.read_text(encoding="utf-8").splitlines()]
+    else:
+        rows = read_all(args)
+    print(f"{len(rows)} questions; R@1 / MRR@10 after re-ranking the top N")
+    print("N   " + "".join(f"  w={w:<11}" for w in WEIGHTS))
+    for top in TOPS:
+        cells = [score(rows, top, w) for w in WEIGHTS]
+        print(f"{top:<4}" + "".join(f"  {a:.3f}/{b:.3f}  " for a, b in cells))
+
+
+if __name__ == "__main__":
+    main()
