@@ -54,15 +54,16 @@ def read_all(args) -> list[dict]:
 
 
 def reranked(row: dict, top: int, weight: float) -> list[str]:
-    """The doc ids in the new order: the top ``top`` by reader + weight x retrieval."""
-    n = min(top, len(row["docs"]))
+    """The doc ids in the order ``qa.reading.rerank`` gives them."""
+    from qa.reading.rerank import Rerank, rerank
+    from qa.records.hit import Hit
 
-    def key(i: int) -> float:
-        r = row["reader"][i]
-        return (-1e9 if r is None else r) + weight * row["retrieval"][i]
-
-    head = sorted(range(n), key=lambda i: (-key(i), i)) if top > 1 else list(range(n))
-    return [row["docs"][i] for i in head] + row["docs"][n:]
+    hits = [
+        Hit(doc_id=d, chunk_id=d, text="", score=s, title="", date=None, start=0, end=0)
+        for d, s in zip(row["docs"], row["retrieval"], strict=True)
+    ]
+    read = [-math.inf if r is None else r for r in row["reader"]]
+    return [h.doc_id for h in rerank(hits, read, Rerank(top=top, retrieval_weight=weight))]
 
 
 def score(rows: list[dict], top: int, weight: float) -> tuple[float, float]:
@@ -85,6 +86,7 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--from", dest="source", type=Path)
+    ap.add_argument("--write", type=Path, metavar="READER", help="store the best in its manifest")
     args = ap.parse_args()
     if args.source:
         rows = [json.loads(x) for x in args.source.read_text(encoding="utf-8").splitlines()]
@@ -92,9 +94,25 @@ def main() -> None:
         rows = read_all(args)
     print(f"{len(rows)} questions; R@1 / MRR@10 after re-ranking the top N")
     print("N   " + "".join(f"  w={w:<11}" for w in WEIGHTS))
+    grid = {}
     for top in TOPS:
         cells = [score(rows, top, w) for w in WEIGHTS]
+        grid.update({(top, w): c for w, c in zip(WEIGHTS, cells, strict=True)})
         print(f"{top:<4}" + "".join(f"  {a:.3f}/{b:.3f}  " for a, b in cells))
+    # best R@1, then MRR, then the fewest passages re-read
+    (top, weight), (r1, mrr) = max(grid.items(), key=lambda kv: (*kv[1], -kv[0][0]))
+    print(f"best: top {top}, retrieval weight {weight}: R@1 {r1:.4f}, MRR {mrr:.4f}")
+    if args.write:
+        path = args.write / "manifest.json"
+        man = json.loads(path.read_text(encoding="utf-8"))
+        man["rerank"] = {
+            "top": top,
+            "retrieval_weight": weight,
+            "fitted_on": f"{args.source or args.out}: {len(rows)} questions",
+            "r_at_1": round(r1, 4),
+            "r_at_1_before": round(grid[(1, WEIGHTS[0])][0], 4),
+        }
+        path.write_text(json.dumps(man, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 from qa.answering.phrase import load_phrase_template, phrase_messages, phrased
 from qa.generation.generator import GenerationStats, Generator
 from qa.reading.reader import Reader, Reading
+from qa.reading.rerank import rerank
 from qa.records.answer import Answer, Delta, Span, Timings, Turn, final_answer
 from qa.records.hit import ANSWER_MAX_K, Filters, Hit, check_k
 from qa.retrieval.history import standalone
@@ -115,7 +116,10 @@ class Answerer:
         reading = self.reader.run(asked, [h.text for h in hits])
         t2 = time.perf_counter()
         clock = _Clock(t0, (t1 - t0) * 1000, (t2 - t1) * 1000)
-        base = dict(question=q.text, query=query.text, language=q.language, passages=tuple(hits))
+        # The passages read, in the order the reader's scores give them (when it has a
+        # fitted re-ranking): the one it answers from is then first, as in `eval --rerank`.
+        order = rerank(hits, reading.passage_scores, getattr(self.reader, "rerank", None))
+        base = dict(question=q.text, query=query.text, language=q.language, passages=tuple(order))
         if not hits or not reading.answered:
             text = self.template.refusal(q.language == ENGLISH)
             yield Delta(text=text)

@@ -42,6 +42,7 @@ class EvalOptions:
     extractive: bool = False  # the reader's span alone, no generator
     gold_passage: bool = False  # the reader alone, each question against its own paragraph
     distractors: str | None = None  # an archive (or index) indexed beside --squad's paragraphs
+    rerank: bool = False  # retrieval order after the reader re-ranks the top (as answers do)
 
     @classmethod
     def from_args(cls, args) -> EvalOptions:
@@ -60,11 +61,12 @@ class EvalOptions:
             extractive=args.extractive,
             gold_passage=args.gold_passage,
             distractors=getattr(args, "distractors", None),
+            rerank=getattr(args, "rerank", False),
         )
 
 
 def run_eval(
-    options: EvalOptions, encoder, say: Callable[[str], None] = print, generator=None
+    options: EvalOptions, encoder, say: Callable[[str], None] = print, generator=None, reader=None
 ) -> str:
     """Evaluate and write outputs; returns the printed report.
 
@@ -83,7 +85,8 @@ def run_eval(
     questions = questions[:: options.every]
     if options.limit:
         questions = questions[: options.limit]
-    answerer = _answerer(options, retriever, generator, say)
+    answerer = _answerer(options, retriever, generator, say, reader)
+    ranker = _ranker(answerer.reader if answerer else reader) if options.rerank else None
     say(f"Asking {len(questions)} questions...")
     predictions, records, answers = [], [], []
     for n, q in enumerate(questions, 1):
@@ -91,6 +94,8 @@ def run_eval(
         q = replace(q, answers=(), sources=(), type="withheld") if filters else q
         t0 = time.perf_counter()
         hits = retriever.search(q.question, k=options.k, filters=filters)
+        if ranker is not None:
+            hits = ranker(q.question, hits)
         ms = (time.perf_counter() - t0) * 1000
         predictions.append(_prediction(q, hits, ms))
         records.append(_record(q, hits, ms))
@@ -147,6 +152,27 @@ def _answerer(options: EvalOptions, retriever, generator, say, reader=None):
     else:
         generator = None
     return Answerer(retriever, generator, reader=reader, extractive=options.extractive)
+
+
+def _ranker(reader=None):
+    """``--rerank``: hits re-ordered as answers order their passages (the reader reads
+    the top ones; ``qa.reading.rerank``). Refuses a reader without a fitted re-ranking."""
+    from qa.reading.reader import TrainedReader
+    from qa.reading.rerank import rerank
+
+    reader = reader if reader is not None else TrainedReader()
+    how = getattr(reader, "rerank", None)
+    if how is None:
+        raise ValueError(
+            "--rerank: this reader has no fitted re-ranking in its manifest "
+            "(scripts/rerank_sweep.py --write fits one)"
+        )
+
+    def ranked(question: str, hits):
+        top = hits[: how.top]
+        return rerank(hits, reader.read(question, [h.text for h in top]).passage_scores, how)
+
+    return ranked
 
 
 def _withheld(retriever, q: Question):

@@ -97,8 +97,8 @@ def _context_count(w: Window) -> int:
 def _logprob(wins, starts, ends, wi: int, ij: tuple[int, int]) -> float:
     """log P(start=i) + log P(end=j) in window ``wi``, over its passage tokens and <s>."""
     keep = [0] + [k for k, (a, _) in enumerate(wins[wi].context_offsets) if a >= 0]
-    s, e = np.asarray(starts[wi], np.float64)[keep], np.asarray(ends[wi], np.float64)[keep]
-    return float(starts[wi][ij[0]] + ends[wi][ij[1]] - _lse(s) - _lse(e))
+    s, e = np.asarray(starts[wi], np.float64), np.asarray(ends[wi], np.float64)
+    return float(s[ij[0]] + e[ij[1]] - _lse(s[keep]) - _lse(e[keep]))
 
 
 def _lse(x: np.ndarray) -> float:

@@ -27,6 +27,7 @@ import numpy as np
 
 from qa.reading.decode import Evidence, SpanAnswer, decode
 from qa.reading.features import MAX_LEN, STRIDE, Window, windows
+from qa.reading.rerank import Rerank
 from qa.records.question import Question
 
 DEFAULT_THRESHOLD = 0.5
@@ -69,10 +70,14 @@ class Reader(Protocol):
 
 
 class FakeReader:
-    """A reader for logic tests: answers with the first passage holding ``answers[q]``."""
+    """A reader for logic tests: answers with the first passage holding ``answers[q]``
+    (span score 9 in every passage holding it, none elsewhere); ``rerank`` as a trained
+    reader's fitted re-ranking."""
 
-    def __init__(self, answers: Mapping[str, str], p_no_answer: float = 0.1) -> None:
-        self.answers, self.p = dict(answers), p_no_answer
+    def __init__(
+        self, answers: Mapping[str, str], p_no_answer: float = 0.1, rerank: Rerank | None = None
+    ) -> None:
+        self.answers, self.p, self.rerank = dict(answers), p_no_answer, rerank
 
     def warm_up(self) -> None:
         pass
@@ -82,11 +87,15 @@ class FakeReader:
 
     def read(self, question: str, passages: Sequence[str]) -> Reading:
         want = self.answers.get(question)
-        for i, text in enumerate(passages):
-            at = text.find(want) if want else -1
-            if at >= 0:
-                best = SpanAnswer(passage=i, start=at, end=at + len(want), text=want, score=9.0)
-                return Reading(best=best, p_no_answer=self.p, evidence=Evidence(margin=5.0))
+        at = [text.find(want) if want else -1 for text in passages]
+        scores = tuple(9.0 if a >= 0 else -math.inf for a in at)
+        for i, a in enumerate(at):
+            if a >= 0:
+                best = SpanAnswer(passage=i, start=a, end=a + len(want), text=want, score=9.0)
+                evidence = Evidence(margin=5.0)
+                return Reading(
+                    best=best, p_no_answer=self.p, evidence=evidence, passage_scores=scores
+                )
         return Reading(best=None, p_no_answer=1.0, evidence=Evidence(margin=-5.0))
 
 
@@ -117,6 +126,11 @@ class TrainedReader:
     def manifest(self) -> dict:
         self.warm_up()
         return self._manifest
+
+    @property
+    def rerank(self) -> Rerank | None:
+        """How this reader re-orders the passages it read (fitted; None: it does not)."""
+        return Rerank.from_manifest(self.manifest)
 
     @property
     def threshold(self) -> float:

@@ -11,6 +11,7 @@ from embeddings.ingest import ingest
 from qa.answering.answerer import Answerer
 from qa.answering.phrase import load_phrase_template
 from qa.reading.reader import FakeReader, Reading, SpanAnswer
+from qa.reading.rerank import Rerank
 from qa.records.answer import Answer, Delta, Turn
 from qa.records.hit import Filters
 from qa.retrieval.condense import condense
@@ -113,6 +114,19 @@ def test_the_citation_is_the_passage_the_span_was_read_from_not_the_best_ranked(
     assert ans.citations[0].doc_id == "qc" and span in ans.citations[0].text
     h = ans.highlights[0]
     assert h.doc_id == "qc" and retriever.store.articles["qc"].text[h.start : h.end] == span
+
+
+def test_a_fitted_reranking_puts_the_passage_answered_from_first(retriever):
+    span = "hơn 4 triệu thực thể kinh doanh"  # only the Guangzhou article says it
+    how = Rerank(top=5, retrieval_weight=1.0)
+    reader = RecordingReader({ASKED: span})
+    plain = Answerer(retriever, None, reader=reader, extractive=True).ask(ASKED)
+    reader.rerank = how
+    ranked = Answerer(retriever, None, reader=reader, extractive=True).ask(ASKED)
+    assert plain.passages[0].doc_id != "qc"  # else this test could not tell them apart
+    assert ranked.passages[0].doc_id == "qc" == ranked.citations[0].doc_id
+    assert set(ranked.passages) == set(plain.passages)  # the same passages, re-ordered
+    assert ranked.passages[1:] == tuple(h for h in plain.passages if h.doc_id != "qc")
 
 
 def test_without_a_generator_the_answer_is_extractive(retriever):

@@ -77,6 +77,11 @@ def _add_eval(sub) -> argparse.ArgumentParser:
         action="store_true",
         help="the reader alone: each --squad question against its own paragraph",
     )
+    e.add_argument(
+        "--rerank",
+        action="store_true",
+        help="retrieval scores after the reader re-orders the top passages, as answers do",
+    )
     return e
 
 
