@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TOPS = (1, 2, 3, 5, 10)
-WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
+WEIGHTS = (0.0, 4.0, 8.0, 16.0, 24.0, 32.0, 48.0, 64.0, 128.0)
 
 
 def read_all(args) -> list[dict]:
@@ -87,6 +87,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--from", dest="source", type=Path)
     ap.add_argument("--write", type=Path, metavar="READER", help="store the best in its manifest")
+    ap.add_argument("--top", type=int, help="choose for this N only (the k answers read)")
     args = ap.parse_args()
     if args.source:
         rows = [json.loads(x) for x in args.source.read_text(encoding="utf-8").splitlines()]
@@ -100,7 +101,8 @@ def main() -> None:
         grid.update({(top, w): c for w, c in zip(WEIGHTS, cells, strict=True)})
         print(f"{top:<4}" + "".join(f"  {a:.3f}/{b:.3f}  " for a, b in cells))
     # best R@1, then MRR, then the fewest passages re-read
-    (top, weight), (r1, mrr) = max(grid.items(), key=lambda kv: (*kv[1], -kv[0][0]))
+    pick = {key: v for key, v in grid.items() if args.top in (None, key[0])}
+    (top, weight), (r1, mrr) = max(pick.items(), key=lambda kv: (*kv[1], -kv[0][0]))
     print(f"best: top {top}, retrieval weight {weight}: R@1 {r1:.4f}, MRR {mrr:.4f}")
     if args.write:
         path = args.write / "manifest.json"
@@ -111,6 +113,7 @@ def main() -> None:
             "fitted_on": f"{args.source or args.out}: {len(rows)} questions",
             "r_at_1": round(r1, 4),
             "r_at_1_before": round(grid[(1, WEIGHTS[0])][0], 4),
+            "mrr": round(mrr, 4),
         }
         path.write_text(json.dumps(man, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

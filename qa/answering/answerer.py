@@ -113,12 +113,15 @@ class Answerer:
         t0 = time.perf_counter()
         hits = self.retriever.run(query, k=k, filters=filters)
         t1 = time.perf_counter()
-        reading = self.reader.run(asked, [h.text for h in hits])
+        # With a fitted re-ranking, retrieval's score joins the reader's in choosing the
+        # span, and the passages read are shown in that order (the one answered from first).
+        how = getattr(self.reader, "rerank", None)
+        prior = [how.retrieval_weight * h.score for h in hits] if how else None
+        texts = [h.text for h in hits]
+        reading = self.reader.run(asked, texts, prior) if how else self.reader.run(asked, texts)
         t2 = time.perf_counter()
         clock = _Clock(t0, (t1 - t0) * 1000, (t2 - t1) * 1000)
-        # The passages read, in the order the reader's scores give them (when it has a
-        # fitted re-ranking): the one it answers from is then first, as in `eval --rerank`.
-        order = rerank(hits, reading.passage_scores, getattr(self.reader, "rerank", None))
+        order = rerank(hits, reading.passage_scores, how)
         base = dict(question=q.text, query=query.text, language=q.language, passages=tuple(order))
         if not hits or not reading.answered:
             text = self.template.refusal(q.language == ENGLISH)

@@ -64,8 +64,11 @@ class Decoded:
     evidence: Evidence
 
 
-def decode(wins: list[Window], starts, ends, passages, n_passages: int) -> Decoded:
-    """The best span over all windows, the lowest no-answer score and the evidence."""
+def decode(wins: list[Window], starts, ends, passages, n_passages: int, prior=None) -> Decoded:
+    """The best span over all windows, the lowest no-answer score and the evidence.
+    ``prior[p]``, when given, is added to the spans of passage ``p`` when choosing the best
+    (retrieval's say: ``qa.reading.rerank``); scores and evidence stay the reader's own."""
+    bonus = list(prior) if prior is not None else [0.0] * n_passages
     best, best_at, best_ij = None, -1, (0, 0)
     null, null_at = math.inf, -1
     per_passage = [-math.inf] * n_passages
@@ -77,7 +80,7 @@ def decode(wins: list[Window], starts, ends, passages, n_passages: int) -> Decod
         if found is not None:
             span, ij = found
             per_passage[w.passage] = max(per_passage[w.passage], span.score)
-            if best is None or span.score > best.score:
+            if best is None or span.score + bonus[w.passage] > best.score + bonus[best.passage]:
                 best, best_at, best_ij = span, wi, ij
     null = null if null < math.inf else 0.0
     evidence = Evidence(

@@ -66,13 +66,15 @@ class Reader(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def run(self, question: Question, passages: Sequence[str]) -> Reading: ...
+    def run(
+        self, question: Question, passages: Sequence[str], prior: Sequence[float] | None = None
+    ) -> Reading: ...
 
 
 class FakeReader:
     """A reader for logic tests: answers with the first passage holding ``answers[q]``
-    (span score 9 in every passage holding it, none elsewhere); ``rerank`` as a trained
-    reader's fitted re-ranking."""
+    (span score 9 in every passage holding it, none elsewhere; with a ``prior``, the one
+    where 9 + prior is highest); ``rerank`` as a trained reader's fitted re-ranking."""
 
     def __init__(
         self, answers: Mapping[str, str], p_no_answer: float = 0.1, rerank: Rerank | None = None
@@ -82,14 +84,16 @@ class FakeReader:
     def warm_up(self) -> None:
         pass
 
-    def run(self, question: Question, passages: Sequence[str]) -> Reading:
-        return self.read(question.text, passages)
+    def run(self, question: Question, passages: Sequence[str], prior=None) -> Reading:
+        return self.read(question.text, passages, prior)
 
-    def read(self, question: str, passages: Sequence[str]) -> Reading:
+    def read(self, question: str, passages: Sequence[str], prior=None) -> Reading:
         want = self.answers.get(question)
         at = [text.find(want) if want else -1 for text in passages]
         scores = tuple(9.0 if a >= 0 else -math.inf for a in at)
-        for i, a in enumerate(at):
+        bonus = list(prior) if prior is not None else [0.0] * len(passages)
+        for i in sorted(range(len(at)), key=lambda i: (-(scores[i] + bonus[i]), i)):
+            a = at[i]
             if a >= 0:
                 best = SpanAnswer(passage=i, start=a, end=a + len(want), text=want, score=9.0)
                 evidence = Evidence(margin=5.0)
@@ -159,11 +163,17 @@ class TrainedReader:
         self._manifest = reader_model.read_manifest(self.folder)
         self._tok = AutoTokenizer.from_pretrained(str(base))
 
-    def run(self, question: Question, passages: Sequence[str]) -> Reading:
+    def run(
+        self, question: Question, passages: Sequence[str], prior: Sequence[float] | None = None
+    ) -> Reading:
         """The ``Reader`` seam: the model reads the question's text (see ``read``)."""
-        return self.read(question.text, passages)
+        return self.read(question.text, passages, prior)
 
-    def read(self, question: str, passages: Sequence[str]) -> Reading:
+    def read(
+        self, question: str, passages: Sequence[str], prior: Sequence[float] | None = None
+    ) -> Reading:
+        """The best span of ``passages`` for ``question``; ``prior[i]`` (retrieval's score
+        of passage ``i`` times the fitted weight) joins the reader's when choosing it."""
         self.warm_up()
         hp = self._manifest.get("hyperparameters", {})
         wins = windows(
@@ -176,7 +186,7 @@ class TrainedReader:
         if not wins:
             return Reading(best=None, p_no_answer=1.0, threshold=self.threshold)
         starts, ends = self.logits(wins)
-        got = decode(wins, starts, ends, passages, len(passages))
+        got = decode(wins, starts, ends, passages, len(passages), prior)
         return Reading(
             best=got.best,
             p_no_answer=p_no_answer(got.evidence, self._manifest.get("calibration", {})),

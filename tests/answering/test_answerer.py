@@ -55,9 +55,9 @@ class RecordingReader(FakeReader):
         super().__init__(answers, p_no_answer)
         self.asked = []
 
-    def read(self, question, passages):
+    def read(self, question, passages, prior=None):
         self.asked.append((question, list(passages)))
-        return super().read(question, passages)
+        return super().read(question, passages, prior)
 
 
 def answerer(retriever, answers, generator=None, p_no_answer=0.1, **kw):
@@ -127,6 +127,22 @@ def test_a_fitted_reranking_puts_the_passage_answered_from_first(retriever):
     assert ranked.passages[0].doc_id == "qc" == ranked.citations[0].doc_id
     assert set(ranked.passages) == set(plain.passages)  # the same passages, re-ordered
     assert ranked.passages[1:] == tuple(h for h in plain.passages if h.doc_id != "qc")
+
+
+def test_with_a_fitted_reranking_retrieval_helps_choose_the_span(retriever):
+    # "Hà Nội" is in several passages: the reader scores them alike, retrieval decides
+    hits = retriever.search(ASKED, k=5)
+    holding = [h for h in hits if "Hà Nội" in h.text]
+    assert len(holding) >= 2
+    reader = RecordingReader({ASKED: "Hà Nội"})
+    reader.rerank = Rerank(top=5, retrieval_weight=1.0)
+    ans = Answerer(retriever, None, reader=reader, extractive=True).ask(ASKED)
+    assert ans.citations[0] == holding[0] == ans.passages[0]
+    # a prior that favours a later passage moves the answer there
+    later = holding[1]
+    prior = [10.0 if h == later else 0.0 for h in hits]
+    got = reader.read(ASKED, [h.text for h in hits], prior)
+    assert hits[got.best.passage] == later
 
 
 def test_without_a_generator_the_answer_is_extractive(retriever):
