@@ -58,8 +58,11 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
         hits = retriever.search(ex.question, k=k, filters=filters)
         if withhold:
             ex = replace(ex, answer_start=None, answers=())
+        # as answers read: retrieval's score joins the reader's when it has a re-ranking
+        how = reader.rerank
+        prior = [how.retrieval_weight * h.score for h in hits] if how else None
         t0 = time.perf_counter()
-        reading = reader.read(ex.question, [h.text for h in hits])
+        reading = reader.read(ex.question, [h.text for h in hits], prior)
         out.append(score_reading(ex, reading, (time.perf_counter() - t0) * 1000))
     return out
 
