@@ -51,6 +51,7 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
     from qa.records.hit import Filters
 
     everything = frozenset(retriever.store.articles)
+    how = reader.rerank  # as answers read: retrieval's score joins the reader's, if fitted
     out = []
     for ex in examples:
         title, _, pi = ex.title.rpartition("#")
@@ -58,8 +59,6 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
         hits = retriever.search(ex.question, k=k, filters=filters)
         if withhold:
             ex = replace(ex, answer_start=None, answers=())
-        # as answers read: retrieval's score joins the reader's when it has a re-ranking
-        how = reader.rerank
         prior = [how.retrieval_weight * h.score for h in hits] if how else None
         t0 = time.perf_counter()
         reading = reader.read(ex.question, [h.text for h in hits], prior)

@@ -67,14 +67,21 @@ def reranked(row: dict, top: int, weight: float) -> list[str]:
 
 
 def score(rows: list[dict], top: int, weight: float) -> tuple[float, float]:
-    r1 = mrr = 0.0
-    for row in rows:
-        docs = reranked(row, top, weight)
-        gold = set(row["sources"])
-        ranks = [i for i, d in enumerate(docs[:10]) if d in gold]
-        r1 += bool(ranks) and ranks[0] == 0
-        mrr += 1 / (ranks[0] + 1) if ranks else 0.0
-    return r1 / len(rows), mrr / len(rows)
+    """R@1 and MRR@10 of the re-ranked lists, scored as ``hoidap eval`` scores retrieval."""
+    from qa.evaluation.metrics import EvalRecord, retrieval_report
+
+    records = [
+        EvalRecord(
+            id=row["id"],
+            type="squad",
+            sources=tuple(row["sources"]),
+            retrieved=tuple(reranked(row, top, weight)),
+            latency_ms=0.0,
+        )
+        for row in rows
+    ]
+    overall = retrieval_report(records, ks=(1,)).overall
+    return overall.recall[0], overall.mrr
 
 
 def main() -> None:
