@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install serve test test-fast lint format bench bench-answer eval eval-answers eval-xquad-withheld eval-retrieval train-reader
+.PHONY: install serve test test-fast lint format bench bench-answer eval eval-answers eval-xquad-withheld eval-retrieval train-reader diacritics
 
 install:
 	$(PYTHON) -m venv $(VENV)
@@ -66,3 +66,6 @@ train-reader:  # the shipped reader, reproduced (~3.5 h on 2 cores in all; run i
 	$(PY) scripts/rerank_sweep.py --reader runs/reader --squad $(DATA)/viquad1.0/dev_ViQuAD.json --distractors $(DATA)/../news/baomoi-2017-35k.jsonl.gz --every 5 --out runs/rerank-viquad.jsonl
 	$(PY) scripts/rerank_sweep.py --from runs/rerank-viquad.jsonl --top 5 --write runs/reader
 	@echo "to ship it: cp runs/reader/reader.safetensors runs/reader/manifest.json qa/reading/weights/"
+
+diacritics:  # the diacritics model for questions typed without them (corpus/data/diacritics; ~1 min)
+	$(PY) scripts/build_diacritics.py --sweep

@@ -25,10 +25,12 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from corpus.diacritics import restore_diacritics
 from qa.reading.decode import Evidence, SpanAnswer, decode
 from qa.reading.features import MAX_LEN, STRIDE, Window, windows
 from qa.reading.rerank import Rerank
 from qa.records.question import Question
+from qa.retrieval.language import UNACCENTED, query_language
 
 DEFAULT_THRESHOLD = 0.5
 SHIPPED = Path(__file__).with_name("weights")
@@ -173,8 +175,12 @@ class TrainedReader:
         self, question: str, passages: Sequence[str], prior: Sequence[float] | None = None
     ) -> Reading:
         """The best span of ``passages`` for ``question``; ``prior[i]`` (retrieval's score
-        of passage ``i`` times the fitted weight) joins the reader's when choosing it."""
+        of passage ``i`` times the fitted weight) joins the reader's when choosing it.
+        A question typed without diacritics is read with them restored, the passages
+        lending their spellings (``corpus.diacritics``): the model learned from marked text."""
         self.warm_up()
+        if query_language(question) == UNACCENTED:
+            question = restore_diacritics(question, passages)
         hp = self._manifest.get("hyperparameters", {})
         wins = windows(
             self._tok,

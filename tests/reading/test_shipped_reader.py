@@ -44,6 +44,13 @@ def test_answers_with_a_verbatim_span_and_refuses_elsewhere(reader):
     assert none.p_no_answer > got.p_no_answer
 
 
+def test_question_typed_without_diacritics_is_read_with_them(reader):
+    marked = reader.read("Đô trưởng Phnom Penh là ai?", [OTHER, PASSAGE])
+    typed = reader.read("do truong phnom penh la ai?", [OTHER, PASSAGE])
+    assert typed.answered and typed.best.text == marked.best.text
+    assert abs(typed.p_no_answer - marked.p_no_answer) < 0.05
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="English questions over Vietnamese text are this reader's weakest case (XQuAD "
