@@ -5,8 +5,11 @@ dev scores in the reader's manifest.
 
 Dev sets only (never XQuAD-vi): ViQuAD dev read against its own paragraphs, the same
 questions against another paragraph of their own article (no answer there), and
-mailong25 dev (SQuAD 2.0). Even-numbered questions fit the calibration and threshold;
-odd-numbered ones are held out to measure them (ECE, refusal accuracy).
+mailong25 dev (SQuAD 2.0); the questions as users also type them: without diacritics
+(every 4th ViQuAD dev question, folded) and in English (machine translations of ViQuAD
+and mailong25 dev questions, ``scripts/translate_questions.py``, in ``scripts/data/``).
+Even-numbered questions fit the calibration and threshold; odd-numbered ones are held out
+to measure them (ECE, refusal accuracy).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from corpus.normalize import fold_text  # noqa: E402
 from qa.evaluation.gold import GoldRecord, read_gold, score_reading, summary  # noqa: E402
 from qa.reading.calibrate import (  # noqa: E402
     calibration_figures,
@@ -34,20 +39,32 @@ from qa.reading.reader import TrainedReader, p_no_answer  # noqa: E402
 DATA = ROOT.parent / "shared" / "datasets" / "qa"
 
 
+TRANSLATIONS = ROOT / "scripts" / "data"
+
+
 def dev_sets(limit: int | None) -> dict:
     viquad = list(load_squad(DATA / "viquad1.0" / "dev_ViQuAD.json").examples)
     mailong = list(load_squad(DATA / "mailong25-vi-squad2" / "dev-v2.0.json").examples)
     negs = article_negatives(viquad, every=3)
     sets = {"viquad_dev": viquad, "viquad_dev_negatives": negs, "mailong25_dev": mailong}
-    return {k: v[:limit] if limit else v for k, v in sets.items()}
+    sets = {k: v[:limit] if limit else v for k, v in sets.items()}
+    sets["viquad_dev_folded"] = [replace(e, question=fold_text(e.question)) for e in viquad[1::4]]
+    sets["viquad_dev_en"] = translated(viquad, TRANSLATIONS / "viquad-dev-en.jsonl")
+    sets["mailong25_dev_en"] = translated(mailong, TRANSLATIONS / "mailong25-dev-en.jsonl")
+    return sets
+
+
+def translated(examples, path: Path) -> list:
+    """The examples with a translation in ``path`` that reads as a question, in English."""
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    english = {r["id"]: r["en"] for r in rows if r["en"].endswith("?")}
+    return [replace(e, question=english[e.id]) for e in examples if e.id in english]
 
 
 def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
     """Each question through retrieval (top ``k`` over all ViQuAD dev paragraphs) and the
     reader, as in use; ``withhold`` leaves the question's own paragraph out, so the answer
     is (almost always) absent: the unanswerable case met in use."""
-    from dataclasses import replace
-
     from qa.records.hit import Filters
 
     everything = frozenset(retriever.store.articles)
@@ -66,7 +83,19 @@ def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
     return out
 
 
-def open_sets(reader, examples, n: int) -> dict:
+def open_sets(reader, sets: dict, n: int) -> dict:
+    """Open-corpus readings of the first ``n`` questions of ViQuAD dev as typed, folded
+    and in English: found by retrieval, and with their own paragraph withheld."""
+    retriever = _viquad_retriever()
+    out = {}
+    for name in ("viquad_dev", "viquad_dev_folded", "viquad_dev_en"):
+        part = sets[name][:n]
+        out[f"{name}_open"] = read_open(reader, retriever, part, withhold=False)
+        out[f"{name}_withheld"] = read_open(reader, retriever, part, withhold=True)
+    return out
+
+
+def _viquad_retriever():
     from embeddings.encoder import default_encoder
     from qa.evaluation.evaluate import _squad_index
     from qa.evaluation.squad import load_squad as load_articles
@@ -75,12 +104,7 @@ def open_sets(reader, examples, n: int) -> dict:
     path = DATA / "viquad1.0" / "dev_ViQuAD.json"
     encoder = default_encoder()
     folder = _squad_index(path, load_articles(path).articles, encoder, print)
-    retriever = HybridRetriever.load(folder, encoder)
-    part = examples[:n]
-    return {
-        "viquad_dev_open": read_open(reader, retriever, part, withhold=False),
-        "viquad_dev_withheld": read_open(reader, retriever, part, withhold=True),
-    }
+    return HybridRetriever.load(folder, encoder)
 
 
 VARIANTS = {
@@ -90,6 +114,15 @@ VARIANTS = {
     "features-answerable": (FEATURES, "answerable"),
     "features-right": (FEATURES, "right"),
 }
+# The calibration is fitted on these; the folded sets are held out whole (they measure
+# how it carries over to questions typed without diacritics, read with them restored).
+FITTED = ("viquad_dev", "viquad_dev_negatives", "mailong25_dev", "viquad_dev_open")
+FITTED += ("viquad_dev_withheld",)
+
+
+def is_english(name: str) -> bool:
+    """English sets get their own calibration (``qa.reading.reader.calibration_for``)."""
+    return name.endswith("_en") or "_en_" in name
 
 
 def main() -> None:
@@ -104,16 +137,27 @@ def main() -> None:
     ap.add_argument("--variant", choices=[*sorted(VARIANTS), "best"], default="best")
     args = ap.parse_args()
     records = _load(args.from_records) if args.from_records else _read_all(args)
-    reports = {name: fit(records, name, None) for name in VARIANTS}
-    for name, rep in reports.items():
-        print(name, f"dev score {dev_score(rep):.4f}", json.dumps(_brief(rep)))
-    variant = args.variant
-    if variant == "best":
-        variant = max(reports, key=lambda name: dev_score(reports[name]))
-    report = fit(records, variant, args.plots)
+    vietnamese = {k: v for k, v in records.items() if not is_english(k)}
+    english = {k: v for k, v in records.items() if is_english(k)}
+    report = choose(vietnamese, args.variant, args.plots, FITTED)
+    if english:  # its own calibration, chosen the same way on the English sets
+        report_en = choose(english, args.variant, args.plots, tuple(english))
+        report["calibration"]["english"] = report_en["calibration"]
+        report["sets"].update(report_en["sets"])
     print(json.dumps({k: v for k, v in report.items() if k != "threshold_curve"}, indent=2))
     if args.write:
         _write(args.reader, report)
+
+
+def choose(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
+    """The report of ``variant`` fitted on the ``fitted`` sets, or with ``"best"``, of
+    the variant with the best dev score on their held-out halves."""
+    reports = {name: fit(records, name, None, fitted) for name in VARIANTS}
+    for name, rep in reports.items():
+        print(name, f"dev score {dev_score(rep, fitted):.4f}", json.dumps(_brief(rep)))
+    if variant == "best":
+        variant = max(reports, key=lambda name: dev_score(reports[name], fitted))
+    return fit(records, variant, plots, fitted)
 
 
 def _read_all(args) -> dict:
@@ -123,7 +167,7 @@ def _read_all(args) -> dict:
     sets = dev_sets(args.limit)
     records = {name: read_gold(reader, exs, progress=True) for name, exs in sets.items()}
     if args.open:
-        records.update(open_sets(reader, sets["viquad_dev"], args.open))
+        records.update(open_sets(reader, sets, args.open))
     if args.records:
         with open(args.records, "w", encoding="utf-8") as fh:
             for name, recs in records.items():
@@ -142,10 +186,11 @@ def _load(path: Path) -> dict:
     return records
 
 
-def fit(records: dict, variant: str, plots: Path | None) -> dict:
-    """Fit ``variant`` on the even-numbered questions of every set; score the odd ones."""
+def fit(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
+    """Fit ``variant`` on the even-numbered questions of the ``fitted`` sets; score the
+    odd ones of every set."""
     names, target = VARIANTS[variant]
-    train = [r for recs in records.values() for r in recs[0::2]]
+    train = [r for name in fitted if name in records for r in records[name][0::2]]
     y = [int(r.answerable and (target == "answerable" or r.best_f1 >= 0.5)) for r in train]
     cal = fit_logistic([r.evidence for r in train], y, names)
     threshold, curve = fit_threshold([r.outcome() for r in train], cal)
@@ -156,12 +201,15 @@ def fit(records: dict, variant: str, plots: Path | None) -> dict:
     return report
 
 
-def dev_score(report: dict) -> float:
-    """How a calibration is chosen (held-out halves): the mean of each set's answering
-    score (F1 / 100 of answerable sets, refusal accuracy of unanswerable ones, balanced
-    accuracy of mixed ones), less the mean calibration error of the answerable sets."""
+def dev_score(report: dict, fitted: tuple) -> float:
+    """How a calibration is chosen (held-out halves of the ``fitted`` sets): the mean of
+    each set's answering score (F1 / 100 of answerable sets, refusal accuracy of
+    unanswerable ones, balanced accuracy of mixed ones), less the mean calibration error
+    of the answerable sets."""
     parts, eces = [], []
-    for scores in report["sets"].values():
+    for name, scores in report["sets"].items():
+        if name not in fitted:
+            continue
         f1, refused, false = (scores.get(k) for k in ("f1", "refusal_accuracy", "false_refusals"))
         if refused is not None and false is not None:
             parts.append((refused + 1 - false) / 2)
@@ -183,8 +231,6 @@ def _brief(report: dict) -> dict:
 
 
 def _scores(held, cal, threshold, plots: Path, name: str) -> dict:
-    from dataclasses import replace
-
     shown = []
     for r in held:
         p = p_no_answer(r.evidence, cal)
@@ -212,10 +258,15 @@ def _write(folder: Path, report: dict) -> None:
     man = json.loads(path.read_text(encoding="utf-8"))
     man["calibration"] = {
         **report["calibration"],
-        "fitted_on": "even-numbered questions of every dev set below (viquad_dev, its "
-        "own-article negatives, mailong25_dev, viquad_dev open and withheld); the scores "
-        "are on the odd-numbered ones",
+        "fitted_on": "even-numbered questions of viquad_dev, its own-article negatives, "
+        "mailong25_dev, viquad_dev_open and _withheld (the folded sets are not fitted "
+        "on); the scores below are on the odd-numbered ones",
     }
+    if "english" in man["calibration"]:
+        man["calibration"]["english"]["fitted_on"] = (
+            "even-numbered questions of the English sets below (ViQuAD and mailong25 dev "
+            "questions machine-translated, scripts/data/), gold passage and open corpus"
+        )
     man["dev_scores"] = report["sets"]
     for entry in man.get("data", []):
         entry.setdefault("licence", licence_of(entry["file"]))

@@ -19,7 +19,7 @@ import math
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -30,7 +30,7 @@ from qa.reading.decode import Evidence, SpanAnswer, decode
 from qa.reading.features import MAX_LEN, STRIDE, Window, windows
 from qa.reading.rerank import Rerank
 from qa.records.question import Question
-from qa.retrieval.language import UNACCENTED, query_language
+from qa.retrieval.language import ENGLISH, UNACCENTED, query_language
 
 DEFAULT_THRESHOLD = 0.5
 SHIPPED = Path(__file__).with_name("weights")
@@ -140,9 +140,16 @@ class TrainedReader:
 
     @property
     def threshold(self) -> float:
+        """The refusal threshold for questions in Vietnamese (``threshold_for``: English)."""
+        return self.threshold_for(Evidence())
+
+    def threshold_for(self, evidence: Evidence) -> float:
+        """The threshold of the calibration that reads ``evidence`` (the English one for an
+        English question, where the manifest has one); a constructor value overrides it."""
         if self._threshold is not None:
             return self._threshold
-        return float(self.manifest.get("calibration", {}).get("threshold", DEFAULT_THRESHOLD))
+        cal = calibration_for(evidence, self.manifest.get("calibration", {}))
+        return float(cal.get("threshold", DEFAULT_THRESHOLD))
 
     def warm_up(self) -> None:
         with self._lock:
@@ -179,7 +186,8 @@ class TrainedReader:
         A question typed without diacritics is read with them restored, the passages
         lending their spellings (``corpus.diacritics``): the model learned from marked text."""
         self.warm_up()
-        if query_language(question) == UNACCENTED:
+        language = query_language(question)
+        if language == UNACCENTED:
             question = restore_diacritics(question, passages)
         hp = self._manifest.get("hyperparameters", {})
         wins = windows(
@@ -193,11 +201,12 @@ class TrainedReader:
             return Reading(best=None, p_no_answer=1.0, threshold=self.threshold)
         starts, ends = self.logits(wins)
         got = decode(wins, starts, ends, passages, len(passages), prior)
+        evidence = replace(got.evidence, english=float(language == ENGLISH))
         return Reading(
             best=got.best,
-            p_no_answer=p_no_answer(got.evidence, self._manifest.get("calibration", {})),
-            threshold=self.threshold,
-            evidence=got.evidence,
+            p_no_answer=p_no_answer(evidence, self._manifest.get("calibration", {})),
+            threshold=self.threshold_for(evidence),
+            evidence=evidence,
             passage_scores=got.per_passage,
         )
 
@@ -224,10 +233,25 @@ class TrainedReader:
         return s_out, e_out
 
 
+def calibration_for(evidence: Evidence, calibration: Mapping) -> Mapping:
+    """The part of a manifest's calibration that reads ``evidence``: its ``"english"``
+    block for an English question (the reader's evidence means less across languages, so
+    it is fitted on English questions alone), else the calibration itself.
+
+    >>> cal = {"a": 1.0, "english": {"a": 0.5}}
+    >>> calibration_for(Evidence(english=1.0), cal), calibration_for(Evidence(), cal)["a"]
+    ({'a': 0.5}, 1.0)
+    """
+    if evidence.english and "english" in calibration:
+        return calibration["english"]
+    return calibration
+
+
 def p_no_answer(evidence: Evidence | float, calibration: Mapping) -> float:
     """Calibrated P(the best span is not a right answer): a logistic function of the named
     evidence features (``{"features", "weights", "bias"}``), or of the margin alone
-    (``{"a", "b"}``, the first readers' form). A bare number is read as the margin.
+    (``{"a", "b"}``, the first readers' form). A bare number is read as the margin; an
+    English question's evidence is read by the ``"english"`` block where there is one.
 
     >>> round(p_no_answer(0.0, {"a": 1.0, "b": 0.0}), 2)
     0.5
@@ -239,6 +263,7 @@ def p_no_answer(evidence: Evidence | float, calibration: Mapping) -> float:
     """
     if not isinstance(evidence, Evidence):
         evidence = Evidence(margin=float(evidence))
+    calibration = calibration_for(evidence, calibration)
     if "weights" in calibration:
         x = evidence.vector(calibration["features"])
         z = sum(w * v for w, v in zip(calibration["weights"], x, strict=True))

@@ -22,9 +22,11 @@ from qa.retrieval.language import ENGLISH, UNACCENTED, VIETNAMESE
 class FusionWeights:
     """BM25 weight per query language (the dense weight is one minus it)."""
 
-    # Fitted on XQuAD-vi (scripts/tune_fusion.py): R@1 peaks at these weights.
-    vi: float = 0.5  # 0.956 (dense alone 0.888, BM25 alone 0.933)
-    vi_folded: float = 0.7  # 0.937 (dense alone 0.231, BM25 alone 0.926)
+    # Decided on ViQuAD dev (scripts/tune_fusion.py; docs/evaluation.md): R@1 peaks here.
+    vi: float = 0.5  # 0.815 (dense alone 0.671, BM25 alone 0.761)
+    # Unaccented: dense on the question with diacritics restored, BM25 on the folded text
+    # (every 6th question: 0.798 at 0.5 and 0.6; 0.766 at 0.8, 0.780 at 0.3).
+    vi_folded: float = 0.5
     # English: BM25 over the question's names and numbers only
     # (qa.retrieval.language.english_anchors)
     # and dense ranking mixed with the question embedded as a passage: R@1 0.781 at 0.05

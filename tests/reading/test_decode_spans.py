@@ -294,6 +294,26 @@ def test_trained_reader_read_over_hand_made_logits(stub_reader) -> None:
     assert stub_reader.read("Ai?", []) == Reading(best=None, p_no_answer=1.0, threshold=0.3)
 
 
+def test_english_questions_read_by_their_own_calibration(stub_reader) -> None:
+    english = {"a": 0.25, "b": 2.0, "threshold": 0.9}
+    stub_reader._manifest["calibration"]["english"] = english
+
+    def flat(wins):
+        s = np.full((len(wins), max(w.length for w in wins)), -np.inf, np.float32)
+        for r, w in enumerate(wins):
+            s[r, : w.length] = 0.0
+        return s, s.copy()
+
+    stub_reader.logits = flat
+    passage = ["Ông Ba đến Huế năm 2024 để dự lễ hội."]
+    en = stub_reader.read("Who came to Hue in 2024?", passage)
+    vi = stub_reader.read("Ai đến Huế năm 2024?", passage)
+    assert (en.evidence.english, vi.evidence.english) == (1.0, 0.0)
+    assert en.threshold == 0.9 and vi.threshold == 0.3 == stub_reader.threshold
+    assert en.p_no_answer == p_no_answer(en.evidence.margin, {"a": 0.25, "b": 2.0})
+    assert vi.p_no_answer == p_no_answer(vi.evidence.margin, {"a": 0.5, "b": -1.0})
+
+
 def test_trained_reader_threshold_argument_wins(tmp_path) -> None:
     reader = TrainedReader(folder=tmp_path, threshold=0.8)
     reader._model, reader._manifest = object(), {"calibration": {"threshold": 0.3}}

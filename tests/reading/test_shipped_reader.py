@@ -51,6 +51,12 @@ def test_question_typed_without_diacritics_is_read_with_them(reader):
     assert abs(typed.p_no_answer - marked.p_no_answer) < 0.05
 
 
+def test_english_questions_are_marked_in_the_evidence(reader):
+    # The calibration may weigh reading across languages (scripts/fit_reader.py).
+    assert reader.read("Who is the mayor of Phnom Penh?", [PASSAGE]).evidence.english == 1.0
+    assert reader.read("Đô trưởng Phnom Penh là ai?", [PASSAGE]).evidence.english == 0.0
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="English questions over Vietnamese text are this reader's weakest case (XQuAD "

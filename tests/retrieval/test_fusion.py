@@ -26,7 +26,8 @@ def test_rescale_edge_cases():
 
 def test_weights_follow_query_language():
     w = FusionWeights()
-    assert w.for_language(UNACCENTED) > w.for_language(VIETNAMESE) > w.for_language(ENGLISH)
+    # Unaccented questions reach the encoder with diacritics restored: the same weight.
+    assert w.for_language(UNACCENTED) >= w.for_language(VIETNAMESE) > w.for_language(ENGLISH)
     assert query_language("Hà Lan đầu tư bao nhiêu?") == VIETNAMESE
     assert query_language("ha lan dau tu bao nhieu vao ha noi") == UNACCENTED
     assert query_language("How much has the Netherlands invested in Hanoi?") == ENGLISH

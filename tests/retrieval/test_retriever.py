@@ -28,6 +28,19 @@ def test_unaccented_and_tone_variant_queries_find_the_same_article(retriever):
     assert retriever.search("bao nhiêu thoả thuận", k=1)[0].doc_id == "vc"
 
 
+def test_unaccented_questions_reach_the_encoder_restored(retriever, monkeypatch):
+    seen = []
+    encode = retriever.encoder.encode_queries
+    monkeypatch.setattr(
+        retriever.encoder, "encode_queries", lambda texts: seen.extend(texts) or encode(texts)
+    )
+    hits = retriever.search("ha lan dau tu bao nhieu vao ha noi", k=1)
+    assert hits[0].doc_id == "hl"
+    # Twice: restored by the model alone, then with the first passages' spellings.
+    assert len(seen) == 2 and all("Hà Lan" in t or "hà lan" in t for t in seen)
+    assert "Hà Nội" in seen[-1]  # as the passages found first write it
+
+
 def test_filters(retriever):
     only = retriever.search("Hà Nội", k=5, filters=Filters(doc_ids=frozenset({"qc"})))
     assert {h.doc_id for h in only} == {"qc"}
