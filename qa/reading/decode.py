@@ -47,13 +47,8 @@ class Evidence:
     english: float = 0.0  # 1 for an English question (read across languages), else 0
 
     def vector(self, names: tuple[str, ...] | list[str]) -> list[float]:
-        """The named features, in order (the calibration names which it uses); ``a*b``
-        names a product, so one feature can weigh differently for English questions.
-
-        >>> Evidence(margin=2.0, english=1.0).vector(("margin", "english*margin"))
-        [2.0, 2.0]
-        """
-        return [math.prod(float(getattr(self, f)) for f in n.split("*")) for n in names]
+        """The named features, in order (the calibration names which it uses)."""
+        return [float(getattr(self, n)) for n in names]
 
 
 FEATURES = ("margin", "span_logprob", "null_logprob", "log_context_tokens", "span_tokens")
