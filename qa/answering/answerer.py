@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from qa.answering.phrase import load_phrase_template, phrase_messages, phrased
+from qa.answering.translate import to_vietnamese
 from qa.generation.generator import GenerationStats, Generator
 from qa.reading.reader import Reader, Reading
 from qa.reading.rerank import rerank
@@ -111,6 +112,9 @@ class Answerer:
         # A follow-up searched together with the question before it is read as asked.
         asked = q if query.follow_up and query.text.endswith(q.text) else query
         t0 = time.perf_counter()
+        phrase_for = asked.text  # an English question is answered in English
+        if query.language == ENGLISH and self.generator is not None and not self.extractive:
+            query = asked = to_vietnamese(self.generator, query)
         hits = self.retriever.run(query, k=k, filters=filters)
         t1 = time.perf_counter()
         # With a fitted re-ranking, retrieval's score joins the reader's in choosing the
@@ -128,7 +132,7 @@ class Answerer:
             yield Delta(text=text)
             yield _refusal(text, reading, clock.done(), base)
             return
-        yield from self._answer(asked.text, hits, reading, clock, base)
+        yield from self._answer(phrase_for, hits, reading, clock, base)
 
     def _answer(self, asked: str, hits: list[Hit], reading: Reading, clock, base: dict):
         best = reading.best

@@ -10,6 +10,7 @@ from corpus.article import Article
 from embeddings.ingest import ingest
 from qa.answering.answerer import Answerer
 from qa.answering.phrase import load_phrase_template
+from qa.answering.prompt import read_prompt
 from qa.reading.reader import FakeReader, Reading, SpanAnswer
 from qa.reading.rerank import Rerank
 from qa.records.answer import Answer, Delta, Turn
@@ -21,6 +22,7 @@ from qa.retrieval.retriever import HybridRetriever, QueryError
 ASKED = "Hà Lan đã đầu tư bao nhiêu vào Hà Nội?"
 SPAN = "1,3 tỷ USD"
 TEMPLATE = load_phrase_template()
+TRANSLATE = read_prompt("translate")
 
 # An article long enough to be cut into several chunks: its answer lies in a chunk that
 # starts well inside the article, so a highlight must add the chunk's own offset.
@@ -175,8 +177,9 @@ def test_no_answer_from_the_reader_is_the_refusal_in_the_question_s_language(
     assert ans.refused and ans.span is None and ans.text == refusal
     assert shown(deltas) == refusal
     assert ans.citations == () and ans.highlights == () and ans.passages
-    assert gen.prompts == [] and a.reader.asked  # it was read, then refused unphrased
-    assert ans.cited_spans() == [] and ans.p_no_answer == 1.0
+    # Read, then refused unphrased (an English question was first offered for translation).
+    assert [p[0].content for p in gen.prompts] == [TRANSLATE["system"]] * (question != ASKED)
+    assert a.reader.asked and ans.cited_spans() == [] and ans.p_no_answer == 1.0
 
 
 def test_an_unsure_reader_refuses_although_it_found_a_span(retriever):
@@ -429,3 +432,38 @@ def test_k_zero_is_an_error_not_the_default(retriever):
     a = answerer(retriever, {ASKED: SPAN}, extractive=True)
     with pytest.raises(QueryError, match="k must be a whole number from 1 to 50, got 0"):
         a.ask(ASKED, k=0)
+
+
+# --- English questions: searched and read in Vietnamese ------------------------------
+
+ENGLISH = "How much did the Netherlands invest in Hanoi?"
+
+
+def _translating(translation: str, sentence: str):
+    """A generator's replies: ``translation`` to the translation prompt, else ``sentence``."""
+    return lambda messages: translation if messages[0].content == TRANSLATE["system"] else sentence
+
+
+def test_english_question_is_searched_and_read_in_vietnamese_and_answered_in_english(retriever):
+    gen = FakeGenerator(_translating(ASKED, f"The Netherlands invested {SPAN} in Hanoi."))
+    a = answerer(retriever, {ASKED: SPAN}, gen)
+    _, ans = run(a, ENGLISH)
+    assert a.reader.asked[0][0] == ASKED and ans.query == ASKED and ans.question == ENGLISH
+    assert ans.span == SPAN and ans.text.startswith("The Netherlands invested 1,3 tỷ USD")
+    assert gen.prompts[0][-1].content == ENGLISH  # translated from what was asked
+    assert ENGLISH in gen.prompts[1][-1].content  # phrased for the English question
+
+
+@pytest.mark.parametrize("reply", ["How much did they invest?", "", "   ", "?!"])
+def test_a_translation_that_is_not_vietnamese_is_dropped(retriever, reply):
+    gen = FakeGenerator(_translating(reply, "Câu trả lời."))
+    a = answerer(retriever, {}, gen)
+    _, ans = run(a, ENGLISH)
+    assert a.reader.asked[0][0] == ENGLISH and ans.query == ENGLISH
+
+
+def test_extractive_answers_do_not_translate(retriever):
+    gen = FakeGenerator(_translating(ASKED, "unused"))
+    a = answerer(retriever, {}, gen, extractive=True)
+    run(a, ENGLISH)
+    assert gen.prompts == [] and a.reader.asked[0][0] == ENGLISH
