@@ -44,7 +44,7 @@ eval:  # the figures of docs/reader.md: dev sets (decide on these), XQuAD-vi (re
 	$(HOIDAP) eval --out eval-out/bundled.jsonl
 	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 5 --extractive --out eval-out/xquad-vi.jsonl
 	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --every 5 --gold-passage --out eval-out/xquad-vi-gold.jsonl
-	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --questions-from $(XQUAD)/xquad.en.json --every 5 --extractive --out eval-out/xquad-en.jsonl
+	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --questions-from $(XQUAD)/xquad.en.json --every 5 --out eval-out/xquad-en.jsonl  # default mode: translated first (~25 min)
 	$(HOIDAP) eval --squad $(XQUAD)/xquad.vi.json --fold-questions --every 5 --extractive --out eval-out/xquad-folded.jsonl
 
 eval-answers:  # answers + refusals + citations on the bundled question set
