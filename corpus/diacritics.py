@@ -59,8 +59,7 @@ class DiacriticModel:
 
     def __post_init__(self) -> None:
         if not self.spellings:
-            for form in sorted(self.unigrams, key=lambda f: -self.unigrams[f]):
-                self.spellings.setdefault(fold_text(form), []).append(form)
+            self.spellings.update(_by_fold(sorted(self.unigrams, key=lambda f: -self.unigrams[f])))
         if not self.followers:  # how many different syllables follow each one
             self.followers.update(pair.split(" ", 1)[0] for pair in self.bigrams)
 
@@ -72,15 +71,7 @@ class DiacriticModel:
     def train(cls, texts: Iterable[str], min_count: int = 1, **params) -> DiacriticModel:
         """Count spellings and pairs over ``texts``; pairs seen fewer than ``min_count``
         times are dropped (they cost size and rarely decide anything)."""
-        uni: Counter = Counter()
-        bi: Counter = Counter()
-        for text in texts:
-            prev = _START
-            uni[_START] += 1  # the history count of first syllables
-            for s in syllables(text):
-                uni[s] += 1
-                bi[f"{prev} {s}"] += 1
-                prev = s
+        uni, bi, _ = _count(texts)
         bigrams = {k: v for k, v in bi.items() if v >= min_count}
         return cls(unigrams=dict(uni), bigrams=bigrams, **params)
 
@@ -177,23 +168,35 @@ class _Context:
 
     @classmethod
     def of(cls, passages: Sequence[str]) -> _Context:
-        uni: Counter = Counter()
-        bi: Counter = Counter()
-        cased: dict[str, Counter] = {}
-        for text in passages:
-            prev = _START
-            uni[_START] += 1
-            for m in _SYLLABLE.finditer(normalize_text(text)):
-                s = m.group().lower()
-                uni[s] += 1
-                bi[f"{prev} {s}"] += 1
-                cased.setdefault(s, Counter())[m.group()] += 1
-                prev = s
-        spellings: dict[str, list[str]] = {}
-        for s in uni:
-            spellings.setdefault(fold_text(s), []).append(s)
+        uni, bi, cased = _count(passages)
         casing = {s: c.most_common(1)[0][0] for s, c in cased.items()}
-        return cls(unigrams=uni, bigrams=bi, spellings=spellings, casing=casing)
+        return cls(unigrams=uni, bigrams=bi, spellings=_by_fold(uni), casing=casing)
+
+
+def _count(texts: Iterable[str]) -> tuple[Counter, Counter, dict[str, Counter]]:
+    """Spelled-syllable counts, pair counts (a text's first syllable after ``_START``) and
+    how each spelling is written, capitals included."""
+    uni: Counter = Counter()
+    bi: Counter = Counter()
+    cased: dict[str, Counter] = {}
+    for text in texts:
+        prev = _START
+        uni[_START] += 1  # the history count of first syllables
+        for m in _SYLLABLE.finditer(normalize_text(text)):
+            s = m.group().lower()
+            uni[s] += 1
+            bi[f"{prev} {s}"] += 1
+            cased.setdefault(s, Counter())[m.group()] += 1
+            prev = s
+    return uni, bi, cased
+
+
+def _by_fold(forms: Iterable[str]) -> dict[str, list[str]]:
+    """Spellings grouped by their folded form, in the order given."""
+    groups: dict[str, list[str]] = {}
+    for form in forms:
+        groups.setdefault(fold_text(form), []).append(form)
+    return groups
 
 
 def _cased(typed: str, form: str, ctx: _Context) -> str:

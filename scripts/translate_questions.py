@@ -20,22 +20,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from qa.answering.translate import reply_line, translation_messages  # noqa: E402
 from qa.generation.generator import TransformersGenerator  # noqa: E402
-from qa.records.answer import Turn  # noqa: E402
 
-SYSTEM = (
-    "Translate the user's Vietnamese question into English. Do not answer it: reply with "
-    "the English question only, ending with a question mark. Keep names as written."
-)
-# Written for this prompt (not from any data set): they show the form wanted.
-SHOTS = [
-    ("Thành phố nào là thủ đô của Úc?", "Which city is the capital of Australia?"),
-    ("Bảo tàng Louvre được xây dựng vào năm nào?", "In what year was the Louvre Museum built?"),
-    (
-        "Công ty Vingroup đã đầu tư bao nhiêu tiền vào dự án?",
-        "How much money did Vingroup invest in the project?",
-    ),
-]
+# The prompt (qa.answering.translate's form, the other way round); the examples are
+# written for it (not from any data set) and show the form wanted.
+PROMPT = {
+    "system": "Translate the user's Vietnamese question into English. Do not answer it: reply "
+    "with the English question only, ending with a question mark. Keep names as written.",
+    "examples": [
+        ("Thành phố nào là thủ đô của Úc?", "Which city is the capital of Australia?"),
+        ("Bảo tàng Louvre được xây dựng vào năm nào?", "In what year was the Louvre Museum built?"),
+        (
+            "Công ty Vingroup đã đầu tư bao nhiêu tiền vào dự án?",
+            "How much money did Vingroup invest in the project?",
+        ),
+    ],
+    "max_new_tokens": 48,
+}
 
 
 def questions(path: Path, every: int) -> list[tuple[str, str]]:
@@ -47,12 +49,8 @@ def questions(path: Path, every: int) -> list[tuple[str, str]]:
 
 def translate(generator, question: str) -> str:
     """The generator's English for ``question``: its first line, stripped."""
-    messages = [Turn(role="system", content=SYSTEM)]
-    for vi, en in SHOTS:
-        messages += [Turn(role="user", content=vi), Turn(role="assistant", content=en)]
-    messages.append(Turn(role="user", content=question))
-    text = "".join(p for p in generator.run(messages, max_new_tokens=48) if isinstance(p, str))
-    return (text.strip().splitlines() or [""])[0].strip()
+    messages = translation_messages(question, PROMPT)
+    return reply_line(generator, messages, PROMPT["max_new_tokens"])
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ Vietnamese is dropped and the question is used as asked.
 
 from __future__ import annotations
 
+import functools
+
 from qa.answering.prompt import defang, read_prompt
 from qa.generation.generator import GenerationStats, Generator
 from qa.records.answer import Turn
@@ -18,27 +20,39 @@ from qa.retrieval.language import VIETNAMESE
 from qa.retrieval.retriever import analyse
 
 
+@functools.cache
+def translate_prompt() -> dict:
+    """``prompts/translate.toml``, read once per process (it is used on every English question)."""
+    return read_prompt("translate")
+
+
 def translation_messages(text: str, prompt: dict | None = None) -> list[Turn]:
-    """The chat asking for ``text`` in Vietnamese: the system text, the examples, the question.
+    """The chat asking for ``text`` translated: the prompt's system text, its examples as
+    turns, then ``text`` (default prompt: English into Vietnamese).
 
     >>> [t.role for t in translation_messages("Who?")][:2], translation_messages("Who?")[-1].content
     (['system', 'user'], 'Who?')
     """
-    prompt = prompt or read_prompt("translate")
+    prompt = prompt or translate_prompt()
     turns = [Turn(role="system", content=prompt["system"])]
-    for english, vietnamese in prompt["examples"]:
-        turns += [Turn(role="user", content=english), Turn(role="assistant", content=vietnamese)]
+    for asked, translated in prompt["examples"]:
+        turns += [Turn(role="user", content=asked), Turn(role="assistant", content=translated)]
     return [*turns, Turn(role="user", content=defang(text))]
+
+
+def reply_line(generator: Generator, messages: list[Turn], max_new_tokens: int) -> str:
+    """The first line of what ``generator`` writes for ``messages``, stripped."""
+    pieces = generator.run(messages, max_new_tokens=max_new_tokens)
+    reply = "".join(p for p in pieces if not isinstance(p, GenerationStats)).strip()
+    return (reply.splitlines() or [""])[0].strip()
 
 
 def to_vietnamese(generator: Generator, question: Question) -> Question:
     """``question`` translated into Vietnamese by ``generator``, analysed like a typed one;
     ``question`` itself when the reply is empty, unusable or not Vietnamese."""
-    prompt = read_prompt("translate")
+    prompt = translate_prompt()
     messages = translation_messages(question.text, prompt)
-    pieces = generator.run(messages, max_new_tokens=int(prompt["max_new_tokens"]))
-    reply = "".join(p for p in pieces if not isinstance(p, GenerationStats)).strip()
-    line = (reply.splitlines() or [""])[0].strip()
+    line = reply_line(generator, messages, int(prompt["max_new_tokens"]))
     try:
         translated = analyse(line, follow_up=question.follow_up)
     except QueryError:

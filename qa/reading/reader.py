@@ -175,18 +175,22 @@ class TrainedReader:
     def run(
         self, question: Question, passages: Sequence[str], prior: Sequence[float] | None = None
     ) -> Reading:
-        """The ``Reader`` seam: the model reads the question's text (see ``read``)."""
-        return self.read(question.text, passages, prior)
+        """The ``Reader`` seam: ``read`` of the question's text, in its analysed language."""
+        return self.read(question.text, passages, prior, question.language)
 
     def read(
-        self, question: str, passages: Sequence[str], prior: Sequence[float] | None = None
+        self,
+        question: str,
+        passages: Sequence[str],
+        prior: Sequence[float] | None = None,
+        language: str | None = None,
     ) -> Reading:
         """The best span of ``passages`` for ``question``; ``prior[i]`` (retrieval's score
-        of passage ``i`` times the fitted weight) joins the reader's when choosing it.
-        A question typed without diacritics is read with them restored, the passages
-        lending their spellings (``corpus.diacritics``): the model learned from marked text."""
+        of passage ``i`` times the fitted weight) joins the reader's when choosing it. A
+        question in ``language`` (guessed if not given) ``vi-folded`` is read with diacritics
+        restored, the passages lending their spellings: the model learned from marked text."""
         self.warm_up()
-        language = query_language(question)
+        language = language or query_language(question)
         if language == UNACCENTED:
             question = restore_diacritics(question, passages)
         hp = self._manifest.get("hyperparameters", {})
