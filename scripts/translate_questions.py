@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.answering.translate import reply_line, translation_messages  # noqa: E402
+from qa.answering.translate import first_line, reply_line, translation_messages  # noqa: E402
 from qa.generation.generator import TransformersGenerator  # noqa: E402
 
 # The prompt (qa.answering.translate's form, the other way round); the examples are
@@ -53,31 +53,62 @@ def translate(generator, question: str) -> str:
     return reply_line(generator, messages, PROMPT["max_new_tokens"])
 
 
+def translate_batch(generator, batch: list[str]) -> list[str]:
+    """``translate`` for several questions in one batched greedy decoding (left-padded):
+    on 2 cores, 32 at a time in bf16 take ~0.7 s a question against ~3 s one by one."""
+    import torch
+
+    model, tok = generator.load()
+    tok.padding_side = "left"
+    texts = [
+        tok.apply_chat_template(
+            [{"role": m.role, "content": m.content} for m in translation_messages(q, PROMPT)],
+            tokenize=False,
+            add_generation_prompt=True,
+        )
+        for q in batch
+    ]
+    enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    with torch.inference_mode():
+        out = model.generate(
+            **enc, max_new_tokens=PROMPT["max_new_tokens"], do_sample=False, pad_token_id=pad
+        )
+    new = out[:, enc["input_ids"].shape[1] :]
+    return [first_line(tok.decode(row, skip_special_tokens=True)) for row in new]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("squad", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--model", default="qwen2.5-1.5b")
+    ap.add_argument("--batch", type=int, default=1, help="questions decoded together (e.g. 32)")
+    ap.add_argument("--dtype", default="auto", help="generator dtype (bf16 is fastest batched)")
     args = ap.parse_args()
     todo = questions(args.squad, args.every)
     done = set()
     if args.out.exists():
         done = {json.loads(line)["id"] for line in args.out.read_text("utf-8").splitlines()}
-    generator = TransformersGenerator(args.model)
+    todo = [(qid, q) for qid, q in todo if qid not in done]
+    generator = TransformersGenerator(args.model, dtype=args.dtype)
     generator.warm_up()
     t0, n = time.time(), 0
     with args.out.open("a", encoding="utf-8") as fh:
-        for qid, question in todo:
-            if qid in done:
-                continue
-            english = translate(generator, question)
-            fh.write(json.dumps({"id": qid, "vi": question, "en": english}, ensure_ascii=False))
-            fh.write("\n")
+        for i in range(0, len(todo), args.batch):
+            chunk = todo[i : i + args.batch]
+            texts = [q for _, q in chunk]
+            if args.batch == 1:
+                english = [translate(generator, texts[0])]
+            else:
+                english = translate_batch(generator, texts)
+            for (qid, question), en in zip(chunk, english, strict=True):
+                fh.write(json.dumps({"id": qid, "vi": question, "en": en}, ensure_ascii=False))
+                fh.write("\n")
             fh.flush()
-            n += 1
-            if n % 20 == 0:
-                print(f"{len(done) + n}/{len(todo)} ({(time.time() - t0) / n:.1f} s each)")
+            n += len(chunk)
+            print(f"{len(done) + n}/{len(done) + len(todo)} ({(time.time() - t0) / n:.1f} s each)")
 
 
 if __name__ == "__main__":

@@ -43,8 +43,16 @@ def translation_messages(text: str, prompt: dict | None = None) -> list[Turn]:
 def reply_line(generator: Generator, messages: list[Turn], max_new_tokens: int) -> str:
     """The first line of what ``generator`` writes for ``messages``, stripped."""
     pieces = generator.run(messages, max_new_tokens=max_new_tokens)
-    reply = "".join(p for p in pieces if not isinstance(p, GenerationStats)).strip()
-    return (reply.splitlines() or [""])[0].strip()
+    return first_line("".join(p for p in pieces if not isinstance(p, GenerationStats)))
+
+
+def first_line(reply: str) -> str:
+    """A reply's first non-empty-stripped line: what a one-line answer is taken as.
+
+    >>> first_line("  Ai là người?\\nExplanation: ...")
+    'Ai là người?'
+    """
+    return (reply.strip().splitlines() or [""])[0].strip()
 
 
 def to_vietnamese(generator: Generator, question: Question) -> Question:

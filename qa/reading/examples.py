@@ -33,6 +33,10 @@ LICENCES = {
     "train_wiki.json": "Th1nhNg0/seminar: licence not stated by the source",
     "train-v2.0-first-10-articles.json": "SQuAD 2.0 (English): CC BY-SA 4.0",
     "dev-v2.0-first-half.json": "SQuAD 2.0 (English): CC BY-SA 4.0",
+    # scripts/cross_lingual_squad.py: ViQuAD train paragraphs and answers, its questions
+    # also machine-translated into English by the shipped generator (Qwen2.5-Coder, Apache-2.0)
+    "viquad-train-paired.json": "UIT-ViQuAD 1.0: free for research use (UIT); "
+    "English questions machine-translated in this project",
 }
 
 
