@@ -64,11 +64,10 @@ train-reader:  # the shipped reader, reproduced (~4 h on 2 cores in all; run it 
 	$(HOIDAP) train-reader --data $(READER_DATA) --out runs/reader1 --frozen-layers 4 --epochs 0.8
 	$(HOIDAP) train-reader --data $(READER_DATA) --out runs/reader2 --frozen-layers 4 --init runs/reader1 --epochs 1.0 --lr 5e-5 --warmup 0.03 --seed 14
 	$(PY) scripts/rerank_sweep.py --reader runs/reader2 --squad $(DATA)/viquad1.0/dev_ViQuAD.json --distractors $(DATA)/../news/baomoi-2017-35k.jsonl.gz --every 5 --out runs/rerank-viquad.jsonl
-	$(PY) scripts/rerank_sweep.py --from runs/rerank-viquad.jsonl --top 5 --write runs/reader2
 	# third schedule: ViQuAD train questions also asked in English (scripts/data/viquad-train-en.jsonl, made by scripts/translate_questions.py --every 6 --batch 32 --dtype bf16)
 	$(PY) scripts/cross_lingual_squad.py $(DATA)/viquad1.0/train_ViQuAD.json scripts/data/viquad-train-en.jsonl runs/viquad-train-paired.json --paired
 	$(HOIDAP) train-reader --data runs/viquad-train-paired.json $(DATA)/mailong25-vi-squad2/train-v2.0.json --out runs/reader --frozen-layers 4 --init runs/reader2 --epochs 1.0 --lr 3e-5 --warmup 0.05 --seed 15
-	$(PY) -c "import json; a, b = (json.load(open(f'runs/{r}/manifest.json')) for r in ('reader2', 'reader')); b['rerank'] = a['rerank']; json.dump(b, open('runs/reader/manifest.json', 'w'), indent=1)"
+	$(PY) scripts/rerank_sweep.py --from runs/rerank-viquad.jsonl --top 5 --write runs/reader  # the second reader's weight (16), re-swept for this one in docs/reader.md
 	$(PY) scripts/fit_reader.py --reader runs/reader --limit 800 --open 150 --write
 	@echo "to ship it: cp runs/reader/reader.safetensors runs/reader/manifest.json qa/reading/weights/"
 

@@ -56,9 +56,10 @@ def dev_sets(limit: int | None) -> dict:
 
 def translated(examples, path: Path) -> list:
     """The examples with a translation in ``path`` that reads as a question, in English."""
-    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-    english = {r["id"]: r["en"] for r in rows if r["en"].endswith("?")}
-    return [replace(e, question=english[e.id]) for e in examples if e.id in english]
+    from cross_lingual_squad import english_questions  # scripts/ is on the path when run
+
+    english = english_questions(path)
+    return [replace(e, question=english[e.id][1]) for e in examples if e.id in english]
 
 
 def read_open(reader, retriever, examples, withhold: bool, k: int = 5):

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.answering.translate import first_line, reply_line, translation_messages  # noqa: E402
-from qa.generation.generator import TransformersGenerator  # noqa: E402
+from qa.generation.generator import TransformersGenerator, chat_text  # noqa: E402
 
 # The prompt (qa.answering.translate's form, the other way round); the examples are
 # written for it (not from any data set) and show the form wanted.
@@ -60,14 +60,7 @@ def translate_batch(generator, batch: list[str]) -> list[str]:
 
     model, tok = generator.load()
     tok.padding_side = "left"
-    texts = [
-        tok.apply_chat_template(
-            [{"role": m.role, "content": m.content} for m in translation_messages(q, PROMPT)],
-            tokenize=False,
-            add_generation_prompt=True,
-        )
-        for q in batch
-    ]
+    texts = [chat_text(tok, translation_messages(q, PROMPT)) for q in batch]
     enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     with torch.inference_mode():

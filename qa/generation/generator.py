@@ -173,12 +173,17 @@ def _env_spec() -> str | None:
     return os.environ.get("HOIDAP_GENERATOR") or None
 
 
-def _chat_ids(tok, messages: list[Turn], generation_prompt: bool = True):
-    text = tok.apply_chat_template(
+def chat_text(tok, messages: list[Turn], generation_prompt: bool = True) -> str:
+    """``messages`` in the model's chat template, as text (the prompt it reads)."""
+    return tok.apply_chat_template(
         [{"role": m.role, "content": m.content} for m in messages],
         tokenize=False,
         add_generation_prompt=generation_prompt,
     )
+
+
+def _chat_ids(tok, messages: list[Turn], generation_prompt: bool = True):
+    text = chat_text(tok, messages, generation_prompt)
     return tok(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
 
 
