@@ -34,7 +34,8 @@ from qa.reading.calibrate import (  # noqa: E402
 )
 from qa.reading.decode import FEATURES, Evidence  # noqa: E402
 from qa.reading.examples import article_negatives, licence_of, load_squad  # noqa: E402
-from qa.reading.reader import TrainedReader, p_no_answer  # noqa: E402
+from qa.reading.probability import p_no_answer, p_right  # noqa: E402
+from qa.reading.reader import TrainedReader  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "datasets" / "qa"
 
@@ -195,6 +196,7 @@ def fit(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
     y = [int(r.answerable and (target == "answerable" or r.best_f1 >= 0.5)) for r in train]
     cal = fit_logistic([r.evidence for r in train], y, names)
     threshold, curve = fit_threshold([r.outcome() for r in train], cal)
+    cal["confidence"] = fit_confidence(records, fitted)
     report = {"calibration": {**cal, "threshold": threshold, "variant": variant}, "sets": {}}
     for name, recs in records.items():
         report["sets"][name] = _scores(recs[1::2], cal, threshold, plots, name)
@@ -202,11 +204,28 @@ def fit(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
     return report
 
 
+def own_paragraph(name: str) -> bool:
+    """Sets read against each question's own paragraph (not retrieval, not negatives)."""
+    return not name.endswith(("_open", "_withheld", "_negatives"))
+
+
+def fit_confidence(records: dict, fitted: tuple) -> dict:
+    """The answer's confidence, P(the best span is right), fitted on the even-numbered
+    answerable questions of the ``fitted`` sets read against their own paragraph: given
+    that the text holds an answer, how often is a span with this evidence right?"""
+    sets = [name for name in fitted if name in records and own_paragraph(name)]
+    train = [r for name in sets for r in records[name][0::2] if r.answerable]
+    block = fit_logistic([r.evidence for r in train], [int(r.best_f1 >= 0.5) for r in train])
+    where = ", ".join(sets)
+    return {**block, "fitted_on": f"{len(train)} answerable even-numbered questions of {where}"}
+
+
 def dev_score(report: dict, fitted: tuple) -> float:
     """How a calibration is chosen (held-out halves of the ``fitted`` sets): the mean of
     each set's answering score (F1 / 100 of answerable sets, refusal accuracy of
     unanswerable ones, balanced accuracy of mixed ones), less the mean calibration error
-    of the answerable sets."""
+    of 1 - P(no answer) on the answerable sets (``ece_no_answer``: how well refusing tracks
+    the answers; the confidence shown is fitted apart and does not depend on the variant)."""
     parts, eces = [], []
     for name, scores in report["sets"].items():
         if name not in fitted:
@@ -218,8 +237,8 @@ def dev_score(report: dict, fitted: tuple) -> float:
             parts.append(refused)
         elif f1 is not None:
             parts.append(f1 / 100)
-        if scores.get("ece") is not None:
-            eces.append(scores["ece"])
+        if scores.get("ece_no_answer") is not None:
+            eces.append(scores["ece_no_answer"])
     return sum(parts) / len(parts) - (sum(eces) / len(eces) if eces else 0.0)
 
 
@@ -240,12 +259,15 @@ def _scores(held, cal, threshold, plots: Path, name: str) -> dict:
             f1, em = (0.0, 0.0) if refused else (r.best_f1, r.em)
         else:
             f1 = em = float(refused)
-        shown.append(replace(r, p_no_answer=p, refused=refused, f1=f1, em=em))
+        conf = p_right(r.evidence, cal)
+        shown.append(replace(r, p_no_answer=p, refused=refused, f1=f1, em=em, confidence=conf))
     out = summary(shown)
     ans = [r for r in shown if r.answerable]
     if ans:
-        conf = [1 - r.p_no_answer for r in ans]
         right = [int(r.best_f1 >= 0.5) for r in ans]
+        no_answer = [1 - r.p_no_answer for r in ans]
+        out["ece_no_answer"] = round(expected_calibration_error(no_answer, right), 4)
+        conf = [r.confidence for r in ans]
         if plots is None:
             out["ece"] = round(expected_calibration_error(conf, right), 4)
         else:

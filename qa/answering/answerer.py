@@ -168,6 +168,7 @@ class Answerer:
             timings=clock.done(stats),
             span=best.text,
             p_no_answer=reading.p_no_answer,
+            confidence=reading.confidence,
             **base,
         )
 

@@ -201,8 +201,9 @@ def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerReco
         "reused": t.reused_tokens,
         "new": t.new_tokens,
     }
-    p = ans.p_no_answer
+    p, c = ans.p_no_answer, ans.confidence
     prediction["p_no_answer"] = None if p is None else round(p, 4)
+    prediction["confidence"] = None if c is None else round(c, 4)
     valid = all(1 <= m <= len(ans.citations) for m in markers(ans.text))
     scored = ans.span if ans.span is not None else ans.text  # SQuAD scores the span
     return AnswerRecord(
@@ -221,23 +222,22 @@ def _answer(answerer, q: Question, prediction: dict, filters=None) -> AnswerReco
 
 
 def calibration(predictions: list[dict], answers: list[AnswerRecord], out: Path):
-    """ECE of 1 - P(no answer) against "the span is right" (F1 >= 0.5) over answerable
-    questions, and the reliability plot beside the predictions."""
+    """ECE of each answer's confidence (calibrated P(the span is right)) against "the span
+    is right" (F1 >= 0.5), over the answerable questions answered, and the reliability
+    plot beside the predictions: when an answer says 0.8, is it right 8 times in 10?"""
     from qa.evaluation.answer_metrics import token_f1
     from qa.reading.calibrate import calibration_figures
 
     conf, right = [], []
     for pred, rec in zip(predictions, answers, strict=True):
-        if rec.answerable and rec.golds and pred.get("p_no_answer") is not None:
-            conf.append(1 - pred["p_no_answer"])
-            right.append(
-                int(pred.get("span") is not None and token_f1(rec.answer, rec.golds) >= 0.5)
-            )
+        if rec.answerable and rec.golds and pred.get("confidence") is not None:
+            conf.append(pred["confidence"])
+            right.append(int(token_f1(rec.answer, rec.golds) >= 0.5))
     png = out.with_name(out.stem + ".reliability.png")
     ece = calibration_figures(conf, right, png, out.stem)
     if ece is None:
-        return "calibration: no answerable questions with gold answers", png
-    return f"calibration error (ECE, {len(conf)} answerable questions): {ece:.3f}", png
+        return "calibration: no answerable questions answered with a confidence", png
+    return f"calibration error (ECE, {len(conf)} answerable questions answered): {ece:.3f}", png
 
 
 def _setup(options: EvalOptions, encoder, say):

@@ -42,6 +42,7 @@ class GoldRecord:
     best_f1: float  # of the best span, refused or not
     ms: float
     evidence: Evidence = Evidence()  # what the calibration reads
+    confidence: float | None = None  # calibrated P(the best span is right)
 
     def outcome(self) -> Outcome:
         return Outcome(
@@ -94,6 +95,7 @@ def score_reading(ex: Example, reading: Reading, ms: float) -> GoldRecord:
         best_f1=best_f1,
         ms=ms,
         evidence=reading.evidence,
+        confidence=reading.confidence,
     )
 
 

@@ -32,7 +32,7 @@ def run_gold(options: Any, say: Callable[[str], None] = print, reader=None) -> s
     records = read_gold(reader, examples, progress=True)
     scores = summary(records)
     ans = [r for r in records if r.answerable]
-    conf = [1 - r.p_no_answer for r in ans]
+    conf = [1 - r.p_no_answer if r.confidence is None else r.confidence for r in ans]
     right = [int(r.best_f1 >= 0.5) for r in ans]  # is the best span right, shown or not
     out = Path(options.out)
     png = out.with_name(out.stem + ".reliability.png")

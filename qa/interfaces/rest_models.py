@@ -169,6 +169,9 @@ class DebugOut(BaseModel):
     p_no_answer: float | None = Field(
         None, description="the reader's calibrated P(no answer in the passages)"
     )
+    confidence: float | None = Field(
+        None, description="calibrated P(the answer's span is right); null when refused"
+    )
 
 
 def _scores(hits) -> list[ScoresOut]:
@@ -234,7 +237,11 @@ class AnswerOut(BaseModel):
             citations=citations,
             passages=[PassageOut.of(p) for p in answer.passages],
             timings=TimingsOut(**asdict(answer.timings)),
-            debug=DebugOut(scores=_scores(answer.passages), p_no_answer=answer.p_no_answer),
+            debug=DebugOut(
+                scores=_scores(answer.passages),
+                p_no_answer=answer.p_no_answer,
+                confidence=answer.confidence,
+            ),
         )
 
 

@@ -145,7 +145,7 @@ def plot_reliability(rows: list[tuple], path: str | Path, title: str) -> Path:
         ax.plot(conf, acc, "o-")
         for c, a, k in rows:
             ax.annotate(str(k), (c, a), fontsize=7, xytext=(3, -8), textcoords="offset points")
-    ax.set(xlabel="confidence (1 - P(no answer))", ylabel="share right", title=title)
+    ax.set(xlabel="confidence (P(the span is right))", ylabel="share right", title=title)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     fig.tight_layout()

@@ -28,6 +28,7 @@ import numpy as np
 from corpus.diacritics import restore_diacritics
 from qa.reading.decode import Evidence, SpanAnswer, decode
 from qa.reading.features import MAX_LEN, STRIDE, Window, windows
+from qa.reading.probability import calibration_for, p_no_answer, p_right
 from qa.reading.rerank import Rerank
 from qa.records.question import Question
 from qa.retrieval.language import ENGLISH, UNACCENTED, query_language
@@ -39,13 +40,15 @@ SHIPPED = Path(__file__).with_name("weights")
 @dataclass(frozen=True, kw_only=True)
 class Reading:
     """What the reader found: the best span (even when it would refuse), the calibrated
-    probability that it is not a right answer, and each passage's best span score."""
+    probability that the passages hold no answer, the answer's confidence (probability
+    that the span is right; ``qa.reading.probability``) and each passage's best span score."""
 
     best: SpanAnswer | None
     p_no_answer: float
     threshold: float = DEFAULT_THRESHOLD
     evidence: Evidence = Evidence()
     passage_scores: tuple[float, ...] = ()
+    confidence: float | None = None
 
     @property
     def margin(self) -> float:
@@ -100,7 +103,11 @@ class FakeReader:
                 best = SpanAnswer(passage=i, start=a, end=a + len(want), text=want, score=9.0)
                 evidence = Evidence(margin=5.0)
                 return Reading(
-                    best=best, p_no_answer=self.p, evidence=evidence, passage_scores=scores
+                    best=best,
+                    p_no_answer=self.p,
+                    evidence=evidence,
+                    passage_scores=scores,
+                    confidence=1.0 - self.p,
                 )
         return Reading(best=None, p_no_answer=1.0, evidence=Evidence(margin=-5.0))
 
@@ -206,9 +213,11 @@ class TrainedReader:
         starts, ends = self.logits(wins)
         got = decode(wins, starts, ends, passages, len(passages), prior)
         evidence = replace(got.evidence, english=float(language == ENGLISH))
+        calibration = self._manifest.get("calibration", {})
         return Reading(
             best=got.best,
-            p_no_answer=p_no_answer(evidence, self._manifest.get("calibration", {})),
+            p_no_answer=p_no_answer(evidence, calibration),
+            confidence=p_right(evidence, calibration) if got.best is not None else None,
             threshold=self.threshold_for(evidence),
             evidence=evidence,
             passage_scores=got.per_passage,
@@ -235,48 +244,6 @@ class TrainedReader:
                     s_out[b + r, : x.length] = s[r, : x.length].float().numpy()
                     e_out[b + r, : x.length] = e[r, : x.length].float().numpy()
         return s_out, e_out
-
-
-def calibration_for(evidence: Evidence, calibration: Mapping) -> Mapping:
-    """The part of a manifest's calibration that reads ``evidence``: its ``"english"``
-    block for an English question (the reader's evidence means less across languages, so
-    it is fitted on English questions alone), else the calibration itself.
-
-    >>> cal = {"a": 1.0, "english": {"a": 0.5}}
-    >>> calibration_for(Evidence(english=1.0), cal), calibration_for(Evidence(), cal)["a"]
-    ({'a': 0.5}, 1.0)
-    """
-    if evidence.english and "english" in calibration:
-        return calibration["english"]
-    return calibration
-
-
-def p_no_answer(evidence: Evidence | float, calibration: Mapping) -> float:
-    """Calibrated P(the best span is not a right answer): a logistic function of the named
-    evidence features (``{"features", "weights", "bias"}``), or of the margin alone
-    (``{"a", "b"}``, the first readers' form). A bare number is read as the margin; an
-    English question's evidence is read by the ``"english"`` block where there is one.
-
-    >>> round(p_no_answer(0.0, {"a": 1.0, "b": 0.0}), 2)
-    0.5
-    >>> p_no_answer(10.0, {"a": 1.0, "b": 0.0}) < 0.01
-    True
-    >>> cal = {"features": ["margin", "span_logprob"], "weights": [1.0, 0.5], "bias": 0.0}
-    >>> round(p_no_answer(Evidence(margin=1.0, span_logprob=-2.0), cal), 2)
-    0.5
-    """
-    if not isinstance(evidence, Evidence):
-        evidence = Evidence(margin=float(evidence))
-    calibration = calibration_for(evidence, calibration)
-    if "weights" in calibration:
-        x = evidence.vector(calibration["features"])
-        z = sum(w * v for w, v in zip(calibration["weights"], x, strict=True))
-        z += float(calibration.get("bias", 0.0))
-    else:
-        a, b = float(calibration.get("a", 1.0)), float(calibration.get("b", 0.0))
-        z = a * evidence.margin + b
-    z = max(-60.0, min(60.0, z))
-    return 1.0 - 1.0 / (1.0 + math.exp(-z))
 
 
 def resolve_reader(spec: str | Path) -> Path:

@@ -109,6 +109,7 @@ class Answer:
     timings: Timings = field(default_factory=Timings)
     span: str | None = None  # the reader's answer, verbatim; None when refused
     p_no_answer: float | None = None  # the reader's calibrated P(no answer in the passages)
+    confidence: float | None = None  # calibrated P(the span is right); None when refused
 
     def cited_spans(self) -> list[Span | None]:
         """The highlight of each citation, in order (None where a citation has none)."""

@@ -126,3 +126,17 @@ def test_run_gold_writes_predictions_and_metrics(tmp_path: Path) -> None:
     assert "f1: 45.0" in report and said == ["Reading 6 questions against their own paragraphs..."]
     with pytest.raises(ValueError, match="--squad"):
         run_gold(Namespace(squad=None), reader=READER)
+
+
+def test_open_corpus_calibration_scores_each_answers_confidence(tmp_path: Path) -> None:
+    from qa.evaluation.answer_metrics import AnswerRecord
+    from qa.evaluation.evaluate import calibration
+
+    def rec(answer: str) -> AnswerRecord:
+        return AnswerRecord(id="q", type="squad", answerable=True, golds=("Hà Nội",), answer=answer)
+
+    preds = [{"confidence": 0.9}, {"confidence": 0.9}, {"confidence": None}]
+    answers = [rec("Hà Nội"), rec("Huế"), rec("Không tìm thấy.")]
+    line, png = calibration(preds, answers, tmp_path / "preds.jsonl")
+    # bin 9 only (the refusal has no confidence): right 1 of 2 at 0.9 -> 0.4
+    assert line.endswith("(ECE, 2 answerable questions answered): 0.400") and png.exists()

@@ -199,6 +199,7 @@ def test_ask_answers_with_citations_and_timings(client):
     assert set(body) == ANSWER_KEYS and body["schema_version"] == 1
     assert body["answer"] == ANSWER and body["refused"] is False and body["language"] == "vi"
     assert body["span"] == SPAN and body["debug"]["p_no_answer"] == pytest.approx(0.1)
+    assert body["debug"]["confidence"] == pytest.approx(0.9)  # the fake reader's 1 - P
     cite = body["citations"][0]
     assert set(cite) == PASSAGE_KEYS | {"highlight"}
     assert all(set(p) == PASSAGE_KEYS for p in body["passages"])
@@ -246,6 +247,7 @@ def test_unanswered_question_is_a_refusal(make_client, stream):
     body = sse_events(r.text)[-1][1] if stream else r.json()
     assert body["refused"] is True and body["span"] is None and body["citations"] == []
     assert body["answer"].startswith("Không tìm thấy") and body["debug"]["p_no_answer"] == 1.0
+    assert body["debug"]["confidence"] is None
     assert set(body) == ANSWER_KEYS and body["schema_version"] == 1  # also the SSE answer
     assert generator.prompts == []  # nothing to phrase
     if stream:

@@ -32,6 +32,8 @@ def test_manifest_names_base_data_and_calibration(reader):
     assert len(man["base_fingerprint"]) == 64
     assert all(d["sha256"] and d["licence"] for d in man["data"])
     assert 0 < man["calibration"]["threshold"] < 1
+    assert len(man["calibration"]["confidence"]["weights"]) == 5
+    assert len(man["calibration"]["english"]["confidence"]["weights"]) == 5
     assert man["dev_scores"]["viquad_dev"]["f1"] > 50
 
 
@@ -42,6 +44,7 @@ def test_answers_with_a_verbatim_span_and_refuses_elsewhere(reader):
     assert PASSAGE[got.best.start : got.best.end] == got.best.text
     none = reader.read("Đô trưởng Phnom Penh là ai?", [OTHER])
     assert none.p_no_answer > got.p_no_answer
+    assert 0.5 < got.confidence < 1 and none.confidence < got.confidence
 
 
 def test_question_typed_without_diacritics_is_read_with_them(reader):
