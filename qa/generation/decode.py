@@ -14,7 +14,9 @@ written here, in a few lines.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
+from functools import cache
 from typing import NamedTuple
 
 
@@ -130,12 +132,31 @@ def _no_grad(fn):
     return run
 
 
+@cache
+def _cache_name(kind: type) -> str:
+    """The KV-cache argument of a model class's forward: ``cache`` from transformers 5.25
+    (``past_key_values`` still works there with a warning each call, until 5.40), else
+    ``past_key_values``."""
+    params = inspect.signature(getattr(kind, "forward", kind.__call__)).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+def with_cache(model, cache, **kwargs):
+    """``model(**kwargs)`` reading and extending ``cache``, under either transformers' name."""
+    return model(**{_cache_name(type(model)): cache}, use_cache=True, **kwargs)
+
+
+def cache_of(out):
+    """The KV cache a forward pass returned, under either transformers' name."""
+    return out["cache"] if "cache" in out else out["past_key_values"]
+
+
 @_no_grad
 def _prefill(model, ids, cache, banned: frozenset[int] = frozenset(), suppress=None) -> Step:
     """Read the prompt tokens not yet in ``cache``; the first generated token."""
     # Only the last position's logits: the vocabulary projection of every prompt token
     # would cost as much as a fifth of the whole prompt reading.
-    out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    out = with_cache(model, cache, input_ids=ids, logits_to_keep=1)
     logits = out.logits[0, -1:]
     if banned:
         logits = logits.clone()
@@ -150,7 +171,7 @@ def _verify(model, cache, token: int, guesses: list[int], suppress=None) -> list
     import torch
 
     feed = torch.tensor([[token, *guesses]])
-    logits = model(input_ids=feed, past_key_values=cache, use_cache=True).logits[0]
+    logits = with_cache(model, cache, input_ids=feed).logits[0]
     best = _best(logits, suppress)
     new = accept(guesses, [b.token for b in best])
     rejected = len(guesses) + 1 - len(new)

@@ -191,12 +191,14 @@ def _pin_system(model, tok, messages: list[Turn], store: PromptCache) -> None:
     """Read the system message once and keep its KV state for every later prompt."""
     import torch
 
+    from qa.generation.decode import cache_of
+
     if not messages or messages[0].role != "system" or messages[0].content in store.pinned:
         return
     head = _chat_ids(tok, messages[:1], generation_prompt=False)
     with torch.inference_mode():
         out = model(input_ids=head, use_cache=True, logits_to_keep=1)
-    store.pin(messages[0].content, head[0].tolist(), out.past_key_values)
+    store.pin(messages[0].content, head[0].tolist(), cache_of(out))
 
 
 def _empty_cache():

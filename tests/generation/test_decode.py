@@ -54,3 +54,21 @@ def test_a_banned_first_token_is_replaced_then_decoding_goes_on_greedily(prompt,
     tokens = [s.token for s in steps]
     assert tokens[0] not in banned
     assert tokens[1:] == plain_greedy(prompt + tokens[:1], 11)  # only the first step changes
+
+
+def test_the_cache_goes_by_the_name_the_model_takes() -> None:
+    from qa.generation.decode import cache_of, with_cache
+
+    class New:  # transformers >= 5.25
+        def forward(self, input_ids, cache=None, use_cache=True):
+            return {"cache": cache, "seen": input_ids}
+
+        __call__ = forward
+
+    class Old:  # earlier releases
+        def __call__(self, input_ids, past_key_values=None, use_cache=True):
+            return {"past_key_values": past_key_values, "seen": input_ids}
+
+    for model in (New(), Old()):
+        out = with_cache(model, "kv", input_ids=[1])
+        assert cache_of(out) == "kv" and out["seen"] == [1]

@@ -141,3 +141,13 @@ def test_no_chinese_unless_the_prompt_has_some(small):
     assert _text(said) and not foreign(_text(said))
     quoted = [Turn(role="user", content="用中文回答：越南的首都是哪里？")]
     assert foreign(_text(small.stream(quoted, 16)))  # the prompt has Chinese: allowed
+
+
+def test_decoding_passes_the_cache_by_the_name_the_installed_transformers_wants(small):
+    import warnings
+
+    msgs = render_prompt("Hà Lan đã đầu tư bao nhiêu vào Hà Nội?", [PASSAGE])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert "1,3 tỷ USD" in _text(small.stream(msgs, 30))
+    assert not [w for w in caught if "past_key_values" in str(w.message)]
