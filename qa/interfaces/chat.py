@@ -27,7 +27,13 @@ from qa.interfaces.articles import (  # the articles tab's logic, once part of t
     upload_summary,
     vietnamese_reason,
 )
-from qa.interfaces.render import escape_markdown, latency_line, passages_html, sources_html
+from qa.interfaces.render import (
+    confidence_note,
+    escape_markdown,
+    latency_line,
+    passages_html,
+    sources_html,
+)
 from qa.interfaces.service import Service
 from qa.records.answer import Answer, Delta, Timings
 from qa.records.hit import Filters
@@ -160,7 +166,7 @@ def _final(service: Service, shown, conversation, answer: Answer) -> ChatUpdate:
         {"role": "assistant", "content": answer.text},
     )
     panel = sources_html(answer, _articles(service, (*answer.citations, *answer.passages)))
-    status = latency_line(answer.timings, answer.refused)
+    status = latency_line(answer.timings, answer.refused) + confidence_note(answer.confidence)
     return ChatUpdate(
         messages=_say(shown, text), conversation=turns, sources=panel, status=status, answer=answer
     )

@@ -46,6 +46,16 @@ def latency_line(t: Timings, refused: bool = False) -> str:
     return line + (" · không đủ bằng chứng, đã từ chối trả lời" if refused else "")
 
 
+def confidence_note(confidence: float | None) -> str:
+    """How sure the answer is, after the latency line: the reader's calibrated probability
+    that its span is right (on ViQuAD dev, answers at 80 % are right about 8 times in 10).
+
+    >>> confidence_note(0.864), confidence_note(None)
+    (' · độ tin cậy 86 %', '')
+    """
+    return "" if confidence is None else f" · độ tin cậy {round(confidence * 100)} %"
+
+
 def _marked(text: str, offset: int, span: Span | None) -> str:
     """``text`` (starting at article offset ``offset``) escaped, with ``span`` in <mark>."""
     if span is None or span.end <= offset or span.start >= offset + len(text):

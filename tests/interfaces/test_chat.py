@@ -70,6 +70,7 @@ def test_answer_streams_then_shows_cited_source_with_highlight(service):
     assert last.sources.count(f"<mark class='hd-mark'>{SPAN}</mark>") == 2
     assert "Xem toàn bài" in last.sources  # the whole cleaned article is one click away
     assert last.status.startswith("Thời gian: tìm kiếm")
+    assert last.status.endswith("· độ tin cậy 90 %")  # the fake reader: 1 - P(no answer)
     assert [t["role"] for t in last.conversation] == ["user", "assistant"]
 
 
