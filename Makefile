@@ -68,7 +68,7 @@ train-reader:  # the shipped reader, reproduced (~4 h on 2 cores in all; run it 
 	$(PY) scripts/cross_lingual_squad.py $(DATA)/viquad1.0/train_ViQuAD.json scripts/data/viquad-train-en.jsonl runs/viquad-train-paired.json --paired
 	$(HOIDAP) train-reader --data runs/viquad-train-paired.json $(DATA)/mailong25-vi-squad2/train-v2.0.json --out runs/reader --frozen-layers 4 --init runs/reader2 --epochs 1.0 --lr 3e-5 --warmup 0.05 --seed 15
 	$(PY) scripts/rerank_sweep.py --from runs/rerank-viquad.jsonl --top 5 --write runs/reader  # the second reader's weight (16), re-swept for this one in docs/reader.md
-	$(PY) scripts/fit_reader.py --reader runs/reader --limit 800 --open 150 --write
+	$(PY) scripts/fit_reader.py --reader runs/reader --write
 	@echo "to ship it: cp runs/reader/reader.safetensors runs/reader/manifest.json qa/reading/weights/"
 
 diacritics:  # the diacritics model for questions typed without them (corpus/data/diacritics; ~1 min)

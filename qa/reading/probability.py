@@ -8,7 +8,7 @@
 
 The two differ because a span can be wrong while the passage does hold the answer: one
 number for both kept the refusals right but overstated every answer's chance of being
-right (ECE 0.118 on ViQuAD dev against 0.033, docs/reader.md).
+right (ECE 0.10 against 0.03 on ViQuAD dev's held-out half, docs/reader.md).
 
 >>> cal = {"features": ["margin"], "weights": [1.0], "bias": 0.0,
 ...        "confidence": {"features": ["margin"], "weights": [2.0], "bias": -2.0}}

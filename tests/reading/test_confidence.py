@@ -84,3 +84,10 @@ def test_fit_confidence_uses_answerable_even_questions_read_against_their_paragr
     block = fit_reader.fit_confidence(records, ("gold", "gold_open", "gold_negatives"))
     assert block["fitted_on"].startswith("13 answerable even-numbered questions of gold")
     assert "open" not in block["fitted_on"] and block["weights"][0] > 0
+
+
+def test_p_no_answer_is_fitted_on_the_first_questions_and_the_confidence_on_all() -> None:
+    many = list(range(2000))
+    assert fit_reader.no_answer_part("viquad_dev", many) == many[:800]
+    assert fit_reader.no_answer_part("viquad_dev_en_open", many) == many[:150]
+    assert fit_reader.no_answer_part("viquad_dev_folded", many) == many
