@@ -19,97 +19,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from corpus.normalize import fold_text  # noqa: E402
-from qa.evaluation.gold import GoldRecord, read_gold, score_reading, summary  # noqa: E402
+from dev_readings import load_records, read_all  # noqa: E402  (scripts/ is on the path)
+
+from qa.evaluation.gold import summary  # noqa: E402
 from qa.reading.calibrate import (  # noqa: E402
     calibration_figures,
     expected_calibration_error,
     fit_logistic,
     fit_threshold,
 )
-from qa.reading.decode import FEATURES, Evidence  # noqa: E402
-from qa.reading.examples import article_negatives, licence_of, load_squad  # noqa: E402
+from qa.reading.decode import FEATURES  # noqa: E402
+from qa.reading.examples import licence_of  # noqa: E402
 from qa.reading.probability import p_no_answer, p_right  # noqa: E402
-from qa.reading.reader import TrainedReader  # noqa: E402
-
-DATA = ROOT.parent / "shared" / "datasets" / "qa"
-
-
-TRANSLATIONS = ROOT / "scripts" / "data"
-
-
-def dev_sets(limit: int | None) -> dict:
-    viquad = list(load_squad(DATA / "viquad1.0" / "dev_ViQuAD.json").examples)
-    mailong = list(load_squad(DATA / "mailong25-vi-squad2" / "dev-v2.0.json").examples)
-    negs = article_negatives(viquad, every=3)
-    sets = {"viquad_dev": viquad, "viquad_dev_negatives": negs, "mailong25_dev": mailong}
-    sets = {k: v[:limit] if limit else v for k, v in sets.items()}
-    sets["viquad_dev_folded"] = [replace(e, question=fold_text(e.question)) for e in viquad[1::4]]
-    sets["viquad_dev_en"] = translated(viquad, TRANSLATIONS / "viquad-dev-en.jsonl")
-    sets["mailong25_dev_en"] = translated(mailong, TRANSLATIONS / "mailong25-dev-en.jsonl")
-    return sets
-
-
-def translated(examples, path: Path) -> list:
-    """The examples with a translation in ``path`` that reads as a question, in English."""
-    from cross_lingual_squad import english_questions  # scripts/ is on the path when run
-
-    english = english_questions(path)
-    return [replace(e, question=english[e.id][1]) for e in examples if e.id in english]
-
-
-def read_open(reader, retriever, examples, withhold: bool, k: int = 5):
-    """Each question through retrieval (top ``k`` over all ViQuAD dev paragraphs) and the
-    reader, as in use; ``withhold`` leaves the question's own paragraph out, so the answer
-    is (almost always) absent: the unanswerable case met in use."""
-    from qa.records.hit import Filters
-
-    everything = frozenset(retriever.store.articles)
-    how = reader.rerank  # as answers read: retrieval's score joins the reader's, if fitted
-    out = []
-    for ex in examples:
-        title, _, pi = ex.title.rpartition("#")
-        filters = Filters(doc_ids=everything - {f"{title}/{pi}"}) if withhold else None
-        hits = retriever.search(ex.question, k=k, filters=filters)
-        if withhold:
-            ex = replace(ex, answer_start=None, answers=())
-        prior = [how.retrieval_weight * h.score for h in hits] if how else None
-        t0 = time.perf_counter()
-        reading = reader.read(ex.question, [h.text for h in hits], prior)
-        out.append(score_reading(ex, reading, (time.perf_counter() - t0) * 1000))
-    return out
-
-
-def open_sets(reader, sets: dict, n: int) -> dict:
-    """Open-corpus readings of the first ``n`` questions of ViQuAD dev as typed, folded
-    and in English: found by retrieval, and with their own paragraph withheld."""
-    retriever = _viquad_retriever()
-    out = {}
-    for name in ("viquad_dev", "viquad_dev_folded", "viquad_dev_en"):
-        part = sets[name][:n]
-        out[f"{name}_open"] = read_open(reader, retriever, part, withhold=False)
-        out[f"{name}_withheld"] = read_open(reader, retriever, part, withhold=True)
-    return out
-
-
-def _viquad_retriever():
-    from embeddings.encoder import default_encoder
-    from qa.evaluation.evaluate import _squad_index
-    from qa.evaluation.squad import load_squad as load_articles
-    from qa.retrieval.retriever import HybridRetriever
-
-    path = DATA / "viquad1.0" / "dev_ViQuAD.json"
-    encoder = default_encoder()
-    folder = _squad_index(path, load_articles(path).articles, encoder, print)
-    return HybridRetriever.load(folder, encoder)
-
 
 VARIANTS = {
     # name: (features, what P(answer) is fitted to)
@@ -153,7 +80,7 @@ def main() -> None:
     ap.add_argument("--from-records", type=Path, default=None, help="refit from such a file")
     ap.add_argument("--variant", choices=[*sorted(VARIANTS), "best"], default="best")
     args = ap.parse_args()
-    records = _load(args.from_records) if args.from_records else _read_all(args)
+    records = load_records(args.from_records) if args.from_records else read_all(args)
     vietnamese = {k: v for k, v in records.items() if not is_english(k)}
     english = {k: v for k, v in records.items() if is_english(k)}
     report = choose(vietnamese, args.variant, args.plots, FITTED)
@@ -169,43 +96,18 @@ def main() -> None:
 def choose(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
     """The report of ``variant`` fitted on the ``fitted`` sets, or with ``"best"``, of
     the variant with the best dev score on their held-out halves."""
-    reports = {name: fit(records, name, None, fitted) for name in VARIANTS}
+    confidence = fit_confidence(records, fitted)  # the same whichever variant
+    reports = {name: fit(records, name, None, fitted, confidence) for name in VARIANTS}
     for name, rep in reports.items():
         print(name, f"dev score {dev_score(rep, fitted):.4f}", json.dumps(_brief(rep)))
     if variant == "best":
         variant = max(reports, key=lambda name: dev_score(reports[name], fitted))
-    return fit(records, variant, plots, fitted)
+    return fit(records, variant, plots, fitted, confidence)
 
 
-def _read_all(args) -> dict:
-    reader = TrainedReader(args.reader, threshold=1.0)
-    reader.warm_up()
-    reader._manifest.pop("calibration", None)  # raw margins: calibration is what we fit
-    sets = dev_sets(args.limit)
-    records = {name: read_gold(reader, exs, progress=True) for name, exs in sets.items()}
-    if args.open:
-        records.update(open_sets(reader, sets, args.open))
-    if args.records:
-        with open(args.records, "w", encoding="utf-8") as fh:
-            for name, recs in records.items():
-                for r in recs:
-                    fh.write(json.dumps({"set": name, **r.to_dict()}, ensure_ascii=False) + "\n")
-    return records
-
-
-def _load(path: Path) -> dict:
-    records: dict = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        name = row.pop("set")
-        row["evidence"] = Evidence(**row.get("evidence", {"margin": row["margin"]}))
-        records.setdefault(name, []).append(GoldRecord(**row))
-    return records
-
-
-def fit(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
-    """Fit ``variant`` on the even-numbered questions of the ``fitted`` sets; score the
-    odd ones of every set."""
+def fit(records: dict, variant: str, plots: Path | None, fitted: tuple, confidence: dict) -> dict:
+    """Fit ``variant`` of P(no answer) on the even-numbered questions of the ``fitted``
+    sets, beside the ``confidence`` block; score the odd ones of every set."""
     names, target = VARIANTS[variant]
     train = [
         r for name in fitted if name in records for r in no_answer_part(name, records[name])[0::2]
@@ -213,7 +115,7 @@ def fit(records: dict, variant: str, plots: Path | None, fitted: tuple) -> dict:
     y = [int(r.answerable and (target == "answerable" or r.best_f1 >= 0.5)) for r in train]
     cal = fit_logistic([r.evidence for r in train], y, names)
     threshold, curve = fit_threshold([r.outcome() for r in train], cal)
-    cal["confidence"] = fit_confidence(records, fitted)
+    cal["confidence"] = confidence
     report = {"calibration": {**cal, "threshold": threshold, "variant": variant}, "sets": {}}
     for name, recs in records.items():
         report["sets"][name] = _scores(recs[1::2], cal, threshold, plots, name)
