@@ -91,24 +91,28 @@ def is_frozen(name: str, frozen_layers: int) -> bool:
     return False
 
 
-def base_fingerprint(model: Any) -> str:
-    """sha256 over the frozen weights, which the reader folder does not carry."""
+def base_fingerprint(model: Any, frozen_layers: int | None = None) -> str:
+    """sha256 over the frozen weights (of the lowest ``frozen_layers``, default the
+    model's), which the reader folder does not carry."""
+    frozen = model.frozen_layers if frozen_layers is None else frozen_layers
     digest = hashlib.sha256()
     for name, tensor in sorted(model.encoder.state_dict().items()):
-        if is_frozen(name, model.frozen_layers):
+        if is_frozen(name, frozen):
             digest.update(name.encode())
             digest.update(tensor.detach().float().contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+def _frozen_param(name: str, frozen_layers: int) -> bool:
+    return name.startswith("encoder.") and is_frozen(name.removeprefix("encoder."), frozen_layers)
 
 
 def trained_state(model: Any) -> dict[str, Any]:
     """The parameters a reader folder holds: trained encoder layers and the head."""
     out = {}
     for name, tensor in model.state_dict().items():
-        enc = name.removeprefix("encoder.")
-        if name.startswith("encoder.") and is_frozen(enc, model.frozen_layers):
-            continue
-        out[name] = tensor
+        if not _frozen_param(name, model.frozen_layers):
+            out[name] = tensor
     return out
 
 
@@ -160,11 +164,12 @@ def read_manifest(folder: str | Path) -> dict:
 
 
 def load_trained(model: Any, folder: Path, man: dict) -> None:
-    """Put the folder's trained weights into ``model`` (built on ``man``'s frozen layers);
-    refuses a base model other than the one the folder was trained on."""
+    """Put the folder's trained weights into ``model``, built on ``man``'s frozen layers or
+    fewer (layers the folder kept frozen stay the base's); refuses a base model other than
+    the one the folder was trained on."""
     from safetensors.torch import load_file
 
-    found = base_fingerprint(model)
+    found = base_fingerprint(model, man["frozen_layers"])  # before any of it is trained
     if found != man["base_fingerprint"]:
         raise ReaderManifestError(
             f"the reader in {folder} was trained on another base model (fingerprint "
@@ -172,7 +177,10 @@ def load_trained(model: Any, folder: Path, man: dict) -> None:
             f"{man.get('base_model', 'the base model it names')} or retrain the reader"
         )
     state = {k: v.float() for k, v in load_file(str(folder / WEIGHTS)).items()}
-    missing = set(trained_state(model)) - set(state)
+    # Layers the folder kept frozen are the base's own: a model training them starts there.
+    kept = man["frozen_layers"]
+    needed = {k for k in trained_state(model) if not _frozen_param(k, kept)}
+    missing = needed - set(state)
     if missing:
         raise ReaderManifestError(f"{folder}: weights lack {sorted(missing)[:3]}; retrain")
     model.load_state_dict(state, strict=False)

@@ -175,10 +175,10 @@ def _start_from(model: Any, cfg: TrainConfig) -> dict:
         return {}
     folder = Path(cfg.init)
     man = reader_model.read_manifest(folder)
-    if man["frozen_layers"] != cfg.frozen_layers:
+    if man["frozen_layers"] < cfg.frozen_layers:  # its trained layers would be dropped
         raise SystemExit(
             f"train-reader: {folder} was trained with --frozen-layers {man['frozen_layers']};"
-            f" continue it with the same value, not {cfg.frozen_layers}"
+            f" continue it with that value or fewer, not {cfg.frozen_layers}"
         )
     reader_model.load_trained(model, folder, man)
     _log(f"starting from the reader in {folder}")

@@ -188,6 +188,19 @@ def test_init_refuses_other_frozen_layers(uninterrupted, tiny_base, squad_file, 
         train([squad_file], tmp_path / "r", tiny_base, other, False)
 
 
+def test_init_may_train_the_layers_it_kept_frozen(uninterrupted, tiny_base, squad_file, tmp_path):
+    # Its frozen layer is the base's own: with lr 0 the new reader holds that layer as the
+    # base has it, and the first reader's trained layers and head unchanged.
+    still = replace(CFG, lr=0.0, frozen_layers=0, init=str(uninterrupted))
+    out = train([squad_file], tmp_path / "deeper", tiny_base, still, False)
+    first, deeper = _weights(uninterrupted), _weights(out)
+    added = set(deeper) - set(first)
+    assert added and all(".layer.0." in k for k in added)
+    assert _same({k: deeper[k] for k in first}, first)
+    base = reader_model.trained_state(reader_model.build(tiny_base, 0))
+    assert all(torch.equal(deeper[k], base[k].to(deeper[k].dtype)) for k in added)
+
+
 def test_cli_arguments_name_what_is_missing(tmp_path: Path) -> None:
     args = Namespace(data=[tmp_path / "nope.json"], out=tmp_path / "r", resume=False, base=None)
     with pytest.raises(SystemExit, match="nope.json"):
