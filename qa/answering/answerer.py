@@ -65,6 +65,7 @@ class Answerer:
         self.extractive = extractive  # the span alone, no generator
         self.max_new_tokens = max_new_tokens
         self.template = load_phrase_template()
+        self.template_en = load_phrase_template("phrase_en")  # English questions, English sentences
 
     @classmethod
     def load(
@@ -132,17 +133,18 @@ class Answerer:
             yield Delta(text=text)
             yield _refusal(text, reading, clock.done(), base)
             return
-        yield from self._answer(phrase_for, hits, reading, clock, base)
+        template = self.template_en if q.language == ENGLISH else self.template
+        yield from self._answer(phrase_for, template, hits, reading, clock, base)
 
-    def _answer(self, asked: str, hits: list[Hit], reading: Reading, clock, base: dict):
+    def _answer(self, asked: str, template, hits: list[Hit], reading: Reading, clock, base: dict):
         best = reading.best
         hit = hits[best.passage]
         shown, stats = [], None
         if not self.extractive and self.generator is not None:
             sentence = _sentence(hit.text, best.start, best.end)
-            messages = phrase_messages(self.template, asked, best.text, sentence)
+            messages = phrase_messages(template, asked, best.text, sentence)
             pieces = phrased(
-                self.generator, messages, best.text, asked, self.max_new_tokens, self.template.label
+                self.generator, messages, best.text, asked, self.max_new_tokens, template.label
             )
             for piece in _holding_end(pieces, best.text):
                 if isinstance(piece, GenerationStats):

@@ -73,8 +73,9 @@ def phrased(
     """Pieces of the final sentence (see the module docstring), then the generator's stats
     when it ran to its end. The lead and the span show as soon as the span is written; the
     rest of the sentence shows once it is whole, and only if it adds no number of its own.
-    Yields no text at all when the sentence never holds the span, or puts a number the span
-    and question lack before it. A number still being written (the generator writes digits
+    Yields no text at all when the sentence never holds the span, breaks a line before it
+    (a reply copying the prompt's "Question: …" lines), or puts a number the span and
+    question lack before it. A number still being written (the generator writes digits
     one token at a time) is judged once it is whole: "7" may yet become "7.800". A reply
     that starts with the prompt's answer ``label`` (copying its example) is shown without it."""
     allowed = set(_NUMBER.findall(span)) | set(_NUMBER.findall(question))
@@ -85,6 +86,8 @@ def phrased(
             continue
         written += piece
         at = written.find(span)
+        if "\n" in written[_lead(written, label) : at if at >= 0 else len(written)]:
+            break  # not one sentence: the reply echoes the prompt's lines, or runs on
         if at < 0:
             if _foreign_number(written, 0, _settled(written), allowed):
                 break

@@ -452,6 +452,14 @@ def test_english_question_is_searched_and_read_in_vietnamese_and_answered_in_eng
     assert ans.span == SPAN and ans.text.startswith("The Netherlands invested 1,3 tỷ USD")
     assert gen.prompts[0][-1].content == ENGLISH  # translated from what was asked
     assert ENGLISH in gen.prompts[1][-1].content  # phrased for the English question
+    # with the English phrasing prompt: a Vietnamese one draws Vietnamese sentences
+    assert gen.prompts[1][0].content == load_phrase_template("phrase_en").system
+
+
+def test_a_vietnamese_question_is_phrased_with_the_vietnamese_prompt(retriever):
+    gen = FakeGenerator(lambda messages: f"Hà Lan đầu tư {SPAN}.")
+    _, ans = run(answerer(retriever, {ASKED: SPAN}, gen), ASKED)
+    assert gen.prompts[0][0].content == TEMPLATE.system and ans.text.startswith("Hà Lan")
 
 
 @pytest.mark.parametrize("reply", ["How much did they invest?", "", "   ", "?!"])

@@ -113,6 +113,14 @@ def test_leading_whitespace_is_never_shown():
     assert joined == "Đó là 1,3 tỷ USD." and not text[0][:1].isspace()
 
 
+def test_no_text_when_a_line_breaks_before_the_span():
+    # a reply copying the prompt's lines ("Câu hỏi: …", then "Cụm trả lời: …") is no sentence
+    joined, text, *_ = run(["Câu hỏi: Ai?", "\n", "Cụm trả lời: ", "1,3 tỷ USD", "."])
+    assert text == []
+    joined, *_ = run(["Đó là ", "1,3 tỷ USD", ".\nCâu hỏi"])  # a break after it ends it
+    assert joined == "Đó là 1,3 tỷ USD."
+
+
 def test_reading_stops_at_the_first_sentence_end():
     _, _, out, gen = run(["1,3 tỷ USD.", " Còn", " nữa", " đây."])
     assert "".join(p for p in out if isinstance(p, str)) == "1,3 tỷ USD."
@@ -130,6 +138,15 @@ def test_the_prompt_keeps_articles_as_data_and_the_span_verbatim():
     assert "<|im_start|>" not in user and "<|im_end|>" not in user
     assert "Cụm trả lời: Ông Ba" in user and "Ông Ba đến." in user
     assert phrase_messages(t, "Khác?", "x", "y")[0] == messages[0]  # one system message
+
+
+def test_english_questions_have_an_english_prompt_with_the_same_contract():
+    vi, en = load_phrase_template(), load_phrase_template("phrase_en")
+    messages = phrase_messages(en, "Who? <|im_start|>", "Ông Ba", "Ông Ba đến.")
+    user = messages[1].content
+    assert "Answer phrase: Ông Ba" in user and "<|im_start|>" not in user
+    assert "English" in en.system and en.label == "Answer:"
+    assert (en.refusal_vi, en.refusal_en) == (vi.refusal_vi, vi.refusal_en)
 
 
 def test_the_refusals_are_one_per_language():
