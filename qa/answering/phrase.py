@@ -43,12 +43,17 @@ class PhraseTemplate:
 
 @cache
 def load_phrase_template(name: str = "phrase") -> PhraseTemplate:
-    """The phrasing prompt ``qa/answering/prompts/<name>.toml``.
+    """The phrasing prompt ``qa/answering/prompts/<name>.toml``; the refusals are
+    ``phrase.toml``'s unless the file has its own (one wording for every prompt).
 
     >>> load_phrase_template().refusal(False).startswith("Không tìm thấy")
     True
     """
-    return PhraseTemplate(**read_prompt(name))
+    fields = read_prompt(name)
+    if name != "phrase":
+        base = read_prompt("phrase")
+        fields = {"refusal_vi": base["refusal_vi"], "refusal_en": base["refusal_en"], **fields}
+    return PhraseTemplate(**fields)
 
 
 def phrase_messages(t: PhraseTemplate, question: str, span: str, sentence: str) -> list[Turn]:
@@ -86,15 +91,11 @@ def phrased(
             continue
         written += piece
         at = written.find(span)
-        if "\n" in written[_lead(written, label) : at if at >= 0 else len(written)]:
-            break  # not one sentence: the reply echoes the prompt's lines, or runs on
+        if _spoilt(written, at, label, allowed):
+            break
         if at < 0:
-            if _foreign_number(written, 0, _settled(written), allowed):
-                break
             continue
         if not shown:
-            if _foreign_number(written, 0, at, allowed):
-                break
             shown = at + len(span)
             yield written[_lead(written, label) : shown]
         if _SENTENCE_END.search(written, shown):
@@ -104,6 +105,21 @@ def phrased(
         yield written[shown:end]
     if stats is not None:
         yield stats
+
+
+def _spoilt(text: str, at: int, label: str, allowed: set[str]) -> bool:
+    """Whether what comes before the span (at ``at``; all of ``text`` while it is not yet
+    written) can be no lead of the sentence: it breaks a line (the reply copies the prompt's
+    lines, or runs on) or holds a whole number outside ``allowed``.
+
+    >>> _spoilt("Câu hỏi: Ai?\\nĐáp: Ông Ba", 18, "", set()), _spoilt("Năm 2020 là", -1, "", set())
+    (True, True)
+    >>> _spoilt("Đó là Ông Ba", 6, "", set()), _spoilt("Năm 2", -1, "", set())
+    (False, False)
+    """
+    end = at if at >= 0 else len(text)
+    number_end = at if at >= 0 else _settled(text)
+    return "\n" in text[_lead(text, label) : end] or _foreign_number(text, 0, number_end, allowed)
 
 
 def _lead(text: str, label: str) -> int:

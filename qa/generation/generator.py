@@ -248,14 +248,16 @@ def _generate(
     text = tok.decode(new, skip_special_tokens=True)
     if len(text) > len(shown):
         yield text[len(shown) :]
-    first_ms = None if first is None else (first - t0) * 1000
-    total_ms = (time.perf_counter() - t0) * 1000
-    confidence = sum(logprobs) / len(logprobs) if logprobs else None
-    yield GenerationStats(
-        prompt_tokens=int(ids.shape[1]),
-        new_tokens=len(new),
-        first_token_ms=first_ms,
-        total_ms=total_ms,
-        mean_logprob=confidence,
+    yield _stats(int(ids.shape[1]), logprobs, t0, first, reused)
+
+
+def _stats(prompt_tokens: int, logprobs: list, t0: float, first, reused: int) -> GenerationStats:
+    """One generation's figures: ``t0`` its start, ``first`` when its first token came."""
+    return GenerationStats(
+        prompt_tokens=prompt_tokens,
+        new_tokens=len(logprobs),
+        first_token_ms=None if first is None else (first - t0) * 1000,
+        total_ms=(time.perf_counter() - t0) * 1000,
+        mean_logprob=sum(logprobs) / len(logprobs) if logprobs else None,  # its confidence
         reused_tokens=reused,
     )
