@@ -252,7 +252,9 @@ class IndexStore:
             self.folder / m.files["deleted"], {k: sorted(v) for k, v in self.deleted.items()}
         )
         write_json(self.folder / m.files["groups"], self.groups)
-        pending = {s.name for s in self.pending}
+        # A segment this change wrote and then merged away is no part of the index (its
+        # folder goes with remove_superseded): sealing it would leave sums of missing files.
+        pending = {s.name for s in self.pending} & {s.info.name for s in self.segments}
         dirs = [f"{SEGMENTS}/{name}" for name in sorted(pending)]
         sums = seal_all(self.folder, [*m.files.values(), *dirs])
         for seg in self.segments:  # an older segment's files are unchanged: keep their sums

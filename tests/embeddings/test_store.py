@@ -114,6 +114,41 @@ def test_batches_become_segments_and_small_ones_are_merged(tmp_path, encoder):
     assert merge_policy([9] * 11 + [1]) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 11]
 
 
+def test_a_segment_merged_in_the_change_that_wrote_it_leaves_a_loadable_index(tmp_path, encoder):
+    """Ten segments, then one small article: its new segment is among the smallest, so the
+    same ingest merges it away; the commit must not keep checksums of its removed files."""
+    folder = tmp_path / "idx"
+    store = build(folder, encoder, numbered(30), batch_size=3)  # 10 segments, none merged
+    assert len(store.segments) == 10
+    ingest(store, numbered(1, prefix="moi"), encoder)
+    assert len(store.segments) < 10  # the new segment was merged with the 9 smallest others
+    loaded = IndexStore.load(folder)
+    assert set(loaded.articles) == {a.id for a in numbered(30) + numbered(1, prefix="moi")}
+    named = {f"segments/{s.info.name}/" for s in loaded.segments}
+    assert all(
+        any(k.startswith(n) for n in named)
+        for k in loaded.manifest.checksums
+        if k.startswith("segments/")
+    )
+
+
+def test_sums_of_a_segment_the_manifest_does_not_name_are_not_checked(tmp_path, encoder):
+    """An index whose manifest kept the sums of a segment merged away (as commits did before
+    the fix above) loads; a named segment's damaged file is still refused."""
+    folder = tmp_path / "idx"
+    build(folder, encoder, numbered(6))
+    path = folder / "manifest.json"
+    man = json.loads(path.read_text(encoding="utf-8"))
+    man["checksums"]["segments/seg-000009-0/vectors.npy"] = "0" * 64
+    path.write_text(json.dumps(man), encoding="utf-8")
+    assert len(IndexStore.load(folder).articles) == 6
+    name = man["segments"][0]["name"]
+    with open(folder / "segments" / name / "vectors.npy", "ab") as fh:
+        fh.write(b"x")
+    with pytest.raises(IndexFolderError, match="vectors.npy"):
+        IndexStore.load(folder)
+
+
 def test_search_is_the_same_however_the_index_is_split(tmp_path, encoder):
     """Segments and compaction change where passages live, never the results. (Tombstoned
     passages still count in BM25's statistics until a compaction, as in Lucene.)"""
