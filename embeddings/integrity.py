@@ -63,11 +63,11 @@ def verify_checksums(folder: Path, manifest: Manifest, names: list[str]) -> None
     those of a segment that the same commit merged away, and such an index is whole.
     """
     sums = manifest.checksums
-    uncovered = [n for n in names if not _covered(n, sums)]
+    uncovered = [n for n in names if not any(_under(rel, n) for rel in sums)]
     bad = [
         rel
         for rel, digest in sums.items()
-        if _within(rel, names) and _sha256(folder / rel) != digest
+        if any(_under(rel, n) for n in names) and _sha256(folder / rel) != digest
     ]
     if uncovered or bad:
         raise IndexFolderError(
@@ -78,12 +78,9 @@ def verify_checksums(folder: Path, manifest: Manifest, names: list[str]) -> None
         )
 
 
-def _within(rel: str, names: list[str]) -> bool:
-    return any(rel == n or rel.startswith(f"{n}/") for n in names)
-
-
-def _covered(name: str, sums: dict) -> bool:
-    return name in sums or any(rel.startswith(f"{name}/") for rel in sums)
+def _under(rel: str, name: str) -> bool:
+    """Whether the summed path ``rel`` is the named file ``name`` or inside that folder."""
+    return rel == name or rel.startswith(f"{name}/")
 
 
 def _sha256(path: Path) -> str | None:
